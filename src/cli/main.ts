@@ -1,0 +1,78 @@
+/**
+ * src/cli — the `vtl2-persist` command: a thin layer over the library that
+ * parses arguments (node:util parseArgs), runs one command and maps outcomes to
+ * exit codes: 0 success, 1 a failed check, 2 a usage error.
+ */
+import { parseArgs } from 'node:util';
+import { demoJson, demoText, runDemo } from './demo.js';
+
+const USAGE = `Usage: vtl2-persist <command> [options]
+
+Emulates OpenHCL's persisted-state handoff: the OHCLPHDR header and the
+mesh_protobuf SavedState payload in simulated VTL2 memory.
+
+Commands:
+  demo      Write a sample topology into simulated VTL2 memory the way OpenHCL
+            usermode does, read it back the way openhcl_boot does, and print
+            the header field by field and the decoded topology.
+
+Options:
+  --json    Machine-readable output (JSON on stdout).
+  -h, --help
+            Show this help (also: vtl2-persist <command> --help).
+
+Exit codes: 0 success, 1 a failed check, 2 a usage error.`;
+
+const DEMO_USAGE = `Usage: vtl2-persist demo [--json]
+
+Writes the /openhcl memory map of worked example A (64 MiB of VTL2 RAM at
+0x8000000, Host allocation mode, one NUMA node) as a SavedState payload at
+0x8001000, then the 32-byte header at 0x8000000, into a fresh simulated guest
+memory; then reads the header back, decodes protobuf_payload_len bytes at
+protobuf_base, and prints both. Exits 1 if the decoded topology differs from
+the one written.
+
+Options:
+  --json    Print {header_at, header, payload_hex, decoded, round_trip_equal}.
+  -h, --help`;
+
+/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+export function main(argv: readonly string[], out = process.stdout, err = process.stderr): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (e) {
+    err.write(`vtl2-persist: ${(e as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (command === undefined) {
+    (parsed.values.help ? out : err).write(`${USAGE}\n`);
+    return parsed.values.help ? 0 : 2;
+  }
+  switch (command) {
+    case 'demo': {
+      if (parsed.values.help) return void out.write(`${DEMO_USAGE}\n`), 0;
+      if (rest.length > 0) return usageError(err, `demo takes no arguments (got ${rest.join(' ')})`);
+      const result = runDemo();
+      const json = demoJson(result) as { round_trip_equal: boolean };
+      out.write(parsed.values.json ? `${JSON.stringify(json, null, 2)}\n` : `${demoText(result)}\n`);
+      return json.round_trip_equal ? 0 : 1;
+    }
+    case 'help':
+      out.write(`${USAGE}\n`);
+      return 0;
+    default:
+      return usageError(err, `unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+function usageError(err: NodeJS.WritableStream, message: string): number {
+  err.write(`vtl2-persist: ${message}\nRun 'vtl2-persist --help' for usage.\n`);
+  return 2;
+}

@@ -1,0 +1,102 @@
+import { Vtl2PersistError } from '../errors.js';
+
+/**
+ * Why the mesh_protobuf decoder rejected a payload. Each code is one
+ * `mesh_protobuf` decode error variant; `meshMessage` is its Display text (the
+ * vectors' `"decoding failed: …"` suffix) and `meshVariant` its Debug form (what
+ * openhcl_boot prints in "failed to decode protobuf: Error(ErrorInner { … })").
+ */
+export type DecodeErrorCode =
+  | 'eof_varint'
+  | 'eof_fixed64'
+  | 'eof_fixed32'
+  | 'eof_byte_array'
+  | 'varint_too_big'
+  | 'unknown_wire_type'
+  | 'expected_message'
+  | 'expected_varint'
+  | 'missing_resource'
+  | 'invalid_resource_range'
+  | 'not_bytes';
+
+const MESH: Record<DecodeErrorCode, { variant: string; display: string }> = {
+  eof_varint: { variant: 'EofVarInt', display: 'eof parsing a varint' },
+  eof_fixed64: { variant: 'EofFixed64', display: 'eof parsing a fixed64' },
+  eof_fixed32: { variant: 'EofFixed32', display: 'eof parsing a fixed32' },
+  eof_byte_array: { variant: 'EofByteArray', display: 'eof parsing a byte array' },
+  varint_too_big: { variant: 'VarIntTooBig', display: 'varint too big' },
+  unknown_wire_type: { variant: 'UnknownWireType', display: 'unknown wire type' },
+  expected_message: { variant: 'ExpectedMessage', display: 'expected a message' },
+  expected_varint: { variant: 'ExpectedVarInt', display: 'expected a varint' },
+  missing_resource: { variant: 'MissingResource', display: 'missing resource' },
+  invalid_resource_range: { variant: 'InvalidResourceRange', display: 'invalid resource range' },
+  // Not a mesh error: JavaScript callers can pass something that is not bytes at all.
+  not_bytes: { variant: 'NotBytes', display: 'input is not a byte array' },
+};
+
+/**
+ * A payload the real decoder would reject (the boot shim then panics with
+ * "failed to decode protobuf").
+ */
+export class DecodeError extends Vtl2PersistError {
+  declare readonly code: DecodeErrorCode;
+  /** Byte offset (from the start of the payload) of the key, varint or length prefix that failed. */
+  readonly offset: number;
+  /** Path segments, outermost first; see `path`. */
+  private readonly segments: string[] = [];
+  /** The wire type, for `unknown_wire_type` (3, 4 or never anything else). */
+  readonly wireType: number | undefined;
+
+  constructor(code: DecodeErrorCode, offset: number, wireType?: number) {
+    super(code, '');
+    this.offset = offset;
+    this.wireType = wireType;
+    this.refreshMessage();
+  }
+
+  /** mesh_protobuf's Display text, e.g. `unknown wire type 3`. */
+  get meshMessage(): string {
+    const { display } = MESH[this.code];
+    return this.wireType === undefined ? display : `${display} ${this.wireType}`;
+  }
+
+  /** mesh_protobuf's Debug text, e.g. `UnknownWireType(3)`. */
+  get meshVariant(): string {
+    const { variant } = MESH[this.code];
+    return this.wireType === undefined ? variant : `${variant}(${this.wireType})`;
+  }
+
+  /**
+   * Field path of the failure in proto names, e.g. `partition_memory[3].range.end`;
+   * `""` when the failure is in a top-level key. Unknown fields show as `<field N>`.
+   */
+  get path(): string {
+    return this.segments.join('.');
+  }
+
+  /** Adds an enclosing field to the path while the error unwinds (innermost first). */
+  within(segment: string): this {
+    this.segments.unshift(segment);
+    this.refreshMessage();
+    return this;
+  }
+
+  private refreshMessage(): void {
+    this.message = `${this.meshMessage} at offset ${this.offset}${this.path === '' ? '' : ` (${this.path})`}`;
+  }
+}
+
+/** Why a state could not be encoded: a value that its Rust field type cannot hold. */
+export type EncodeErrorCode = 'value_out_of_range' | 'not_an_integer' | 'missing_field';
+
+/** A `SavedState` that no real writer could have produced (e.g. a vnode of 2^32 or a negative address). */
+export class EncodeError extends Vtl2PersistError {
+  declare readonly code: EncodeErrorCode;
+  /** Field path in proto names, e.g. `partition_memory[0].igvm_type`. */
+  readonly path: string;
+
+  constructor(code: EncodeErrorCode, path: string, detail: string) {
+    super(code, `${path}: ${detail}`);
+    this.path = path;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * src/format — the bytes of the persisted-state region: the 32-byte
+ * `OHCLPHDR` header and the mesh_protobuf `SavedState` payload, encoded and
+ * decoded exactly as OpenHCL does, plus their canonical JSON form.
+ * Depends only on src/memory.
+ */
+export { DecodeError, EncodeError, type DecodeErrorCode, type EncodeErrorCode } from './codec-error.js';
+export { decodeSavedState } from './decode.js';
+export { encodeSavedState } from './encode.js';
+export {
+  DRAFT_MAGIC,
+  HEADER_FIELDS,
+  HEADER_PAGE_SIZE,
+  HEADER_SIZE,
+  HeaderError,
+  PERSISTED_STATE_MAGIC,
+  classifyMagic,
+  decodeHeader,
+  encodeHeader,
+  readHeader,
+  writeHeader,
+  type HeaderErrorCode,
+  type HeaderRead,
+  type MagicStatus,
+  type PersistedStateHeader,
+} from './header.js';
+export {
+  U16_MAX,
+  U32_MAX,
+  U64_MAX,
+  emptySavedState,
+  type MemoryEntry,
+  type MmioEntry,
+  type SavedState,
+  type WireRange,
+} from './saved-state.js';
+export { FIELD, schemaRoot } from './schema.js';
+export {
+  StateJsonError,
+  parseU64,
+  savedStateFromJson,
+  savedStateToJson,
+  type MemoryEntryJson,
+  type MmioEntryJson,
+  type RangeJson,
+  type SavedStateJson,
+  type StateJsonErrorCode,
+} from './state-json.js';
+export { WireType } from './wire.js';

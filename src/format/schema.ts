@@ -1,0 +1,66 @@
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+/**
+ * The payload schema, loaded from our own `.proto` files through protobufjs.
+ *
+ * The `.proto` files are the one description of the payload: the codec takes
+ * its field numbers from here and refuses to load if the schema no longer has
+ * the shape the mesh rules below were written for. protobufjs's generic
+ * encoder/decoder are NOT used for the payload itself: they differ from mesh on
+ * groups, wire type 6, field 0, u16 truncation, plain-varint enums and message
+ * merging, and they take `Long`, not bigint (wire-format.md §4).
+ */
+
+/** protobufjs root holding `topology.MemoryRange` and the `openhcl.openhcl_boot` messages. */
+export const schemaRoot: protobuf.Root = loadRoot();
+
+function loadRoot(): protobuf.Root {
+  const file = fileURLToPath(new URL('./proto/saved_state.proto', import.meta.url));
+  // keepCase: the codec and the JSON form use the proto field names verbatim.
+  const root = new protobuf.Root().loadSync(file, { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+/** How the codec treats a field: a u64/u32/u16 varint, a nested message, or a packed u32 list. */
+type FieldShape = 'u64' | 'u32' | 'message' | 'repeated message' | 'repeated u32';
+
+/** Looks up a field's number and checks that the .proto still declares the shape the codec implements. */
+function field(type: string, name: string, shape: FieldShape): number {
+  const f = schemaRoot.lookupType(type).fields[name];
+  if (f === undefined) throw new Error(`schema: ${type}.${name} is missing from the .proto`);
+  f.resolve();
+  const kind = f.resolvedType !== null ? 'message' : f.type === 'uint64' ? 'u64' : f.type === 'uint32' ? 'u32' : f.type;
+  const actual = f.repeated ? `repeated ${kind}` : kind;
+  if (actual !== shape) throw new Error(`schema: ${type}.${name} is ${actual}, the codec implements ${shape}`);
+  return f.id;
+}
+
+const BOOT = 'openhcl.openhcl_boot';
+
+/** Field numbers of every message in the payload, taken from the `.proto` files. */
+export const FIELD = {
+  range: {
+    start: field('topology.MemoryRange', 'start', 'u64'),
+    end: field('topology.MemoryRange', 'end', 'u64'),
+  },
+  vtlType: { value: field(`${BOOT}.MemoryVtlType`, 'field1', 'u32') },
+  igvmType: { value: field(`${BOOT}.IgvmMemoryType`, 'field1', 'u32') },
+  memoryEntry: {
+    range: field(`${BOOT}.MemoryEntry`, 'range', 'message'),
+    vnode: field(`${BOOT}.MemoryEntry`, 'vnode', 'u32'),
+    vtlType: field(`${BOOT}.MemoryEntry`, 'vtl_type', 'message'),
+    igvmType: field(`${BOOT}.MemoryEntry`, 'igvm_type', 'message'),
+  },
+  mmioEntry: {
+    range: field(`${BOOT}.MmioEntry`, 'range', 'message'),
+    vtlType: field(`${BOOT}.MmioEntry`, 'vtl_type', 'message'),
+  },
+  savedState: {
+    partitionMemory: field(`${BOOT}.SavedState`, 'partition_memory', 'repeated message'),
+    partitionMmio: field(`${BOOT}.SavedState`, 'partition_mmio', 'repeated message'),
+    cpusWithMappedInterruptsNoIo: field(`${BOOT}.SavedState`, 'cpus_with_mapped_interrupts_no_io', 'repeated u32'),
+    cpusWithOutstandingIo: field(`${BOOT}.SavedState`, 'cpus_with_outstanding_io', 'repeated u32'),
+  },
+} as const;

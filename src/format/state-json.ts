@@ -1,0 +1,168 @@
+import { Vtl2PersistError } from '../errors.js';
+import { formatHex } from '../memory/range.js';
+import { igvmTypeFromName, igvmTypeName, vtlTypeFromName, vtlTypeName } from '../memory/vtl-type.js';
+import type { MemoryEntry, MmioEntry, SavedState, WireRange } from './saved-state.js';
+import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
+
+/**
+ * The canonical JSON form of a `SavedState`, used by the CLI, scenario files
+ * and tests. Proto field names; every key always present; u64 values as
+ * lowercase `"0x…"` strings (JSON numbers cannot hold 2^64−1); `vtl_type` and
+ * `igvm_type` as the upstream name when known, else the number.
+ */
+export interface SavedStateJson {
+  partition_memory: MemoryEntryJson[];
+  partition_mmio: MmioEntryJson[];
+  cpus_with_mapped_interrupts_no_io: number[];
+  cpus_with_outstanding_io: number[];
+}
+
+/** JSON form of a range: `{ "start": "0x…", "end": "0x…" }`. */
+export interface RangeJson {
+  start: string;
+  end: string;
+}
+
+/** JSON form of a `partition_memory` entry. */
+export interface MemoryEntryJson {
+  range: RangeJson;
+  vnode: number;
+  vtl_type: string | number;
+  igvm_type: string | number;
+}
+
+/** JSON form of a `partition_mmio` entry. */
+export interface MmioEntryJson {
+  range: RangeJson;
+  vtl_type: string | number;
+}
+
+/** Converts a state to its canonical JSON form (lossless; see `savedStateFromJson`). */
+export function savedStateToJson(state: SavedState): SavedStateJson {
+  const range = (r: WireRange): RangeJson => ({ start: formatHex(r.start), end: formatHex(r.end) });
+  return {
+    partition_memory: state.partitionMemory.map((e) => ({
+      range: range(e.range),
+      vnode: e.vnode,
+      vtl_type: vtlTypeName(e.vtlType) ?? e.vtlType,
+      igvm_type: igvmTypeName(e.igvmType) ?? e.igvmType,
+    })),
+    partition_mmio: state.partitionMmio.map((e) => ({ range: range(e.range), vtl_type: vtlTypeName(e.vtlType) ?? e.vtlType })),
+    cpus_with_mapped_interrupts_no_io: [...state.cpusWithMappedInterruptsNoIo],
+    cpus_with_outstanding_io: [...state.cpusWithOutstandingIo],
+  };
+}
+
+/** Why a JSON value is not a valid `SavedState`. */
+export type StateJsonErrorCode = 'wrong_type' | 'bad_number' | 'out_of_range' | 'unknown_name' | 'unknown_field';
+
+/** A JSON value that does not describe a `SavedState`; `path` names the bad field. */
+export class StateJsonError extends Vtl2PersistError {
+  declare readonly code: StateJsonErrorCode;
+  /** Proto-name path of the bad value, e.g. `partition_memory[2].range.end` (`""` for the root). */
+  readonly path: string;
+
+  constructor(code: StateJsonErrorCode, path: string, detail: string) {
+    super(code, `${path === '' ? 'state' : path}: ${detail}`);
+    this.path = path;
+  }
+}
+
+/**
+ * Reads a state from JSON, leniently in what it accepts and strictly in what it
+ * means: u64 values as hex (`"0x…"`) or decimal strings, or JSON numbers when
+ * they are exact (safe integers); u32/u16 values as numbers or such strings;
+ * types as upstream names or numbers. Missing keys take their defaults (0, an
+ * empty list), as a missing protobuf field does. Unknown keys are an error, so
+ * that a misspelt field is not silently dropped.
+ */
+export function savedStateFromJson(value: unknown): SavedState {
+  const root = object(value, '', ['partition_memory', 'partition_mmio', 'cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io']);
+  return {
+    partitionMemory: list(root['partition_memory'], 'partition_memory', memoryEntry),
+    partitionMmio: list(root['partition_mmio'], 'partition_mmio', mmioEntry),
+    cpusWithMappedInterruptsNoIo: list(root['cpus_with_mapped_interrupts_no_io'], 'cpus_with_mapped_interrupts_no_io', u32),
+    cpusWithOutstandingIo: list(root['cpus_with_outstanding_io'], 'cpus_with_outstanding_io', u32),
+  };
+}
+
+function memoryEntry(value: unknown, path: string): MemoryEntry {
+  const o = object(value, path, ['range', 'vnode', 'vtl_type', 'igvm_type']);
+  return {
+    range: range(o['range'], `${path}.range`),
+    vnode: u32(o['vnode'], `${path}.vnode`),
+    vtlType: typeValue(o['vtl_type'], `${path}.vtl_type`, vtlTypeFromName, U32_MAX),
+    igvmType: typeValue(o['igvm_type'], `${path}.igvm_type`, igvmTypeFromName, U16_MAX),
+  };
+}
+
+function mmioEntry(value: unknown, path: string): MmioEntry {
+  const o = object(value, path, ['range', 'vtl_type']);
+  return { range: range(o['range'], `${path}.range`), vtlType: typeValue(o['vtl_type'], `${path}.vtl_type`, vtlTypeFromName, U32_MAX) };
+}
+
+function range(value: unknown, path: string): WireRange {
+  const o = object(value ?? {}, path, ['start', 'end']);
+  return { start: parseU64(o['start'], `${path}.start`), end: parseU64(o['end'], `${path}.end`) };
+}
+
+function object(value: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new StateJsonError('wrong_type', path, `expected an object, got ${kindOf(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!keys.includes(key)) {
+      throw new StateJsonError('unknown_field', path === '' ? key : `${path}.${key}`, `unknown field (expected one of ${keys.join(', ')})`);
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+function list<T>(value: unknown, path: string, item: (v: unknown, path: string) => T): T[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new StateJsonError('wrong_type', path, `expected an array, got ${kindOf(value)}`);
+  return value.map((v, i) => item(v, `${path}[${i}]`));
+}
+
+/** A u64 from a hex/decimal string or an exact JSON number; missing means 0. */
+export function parseU64(value: unknown, path: string): bigint {
+  return integer(value, path, U64_MAX, 'u64');
+}
+
+function u32(value: unknown, path: string): number {
+  return Number(integer(value, path, BigInt(U32_MAX), 'u32'));
+}
+
+function typeValue(value: unknown, path: string, fromName: (name: string) => number | undefined, max: number): number {
+  if (typeof value === 'string' && !/^(0x[0-9a-f]+|[0-9]+)$/i.test(value.trim())) {
+    const v = fromName(value.trim());
+    if (v === undefined) throw new StateJsonError('unknown_name', path, `unknown type name ${JSON.stringify(value)}`);
+    return v;
+  }
+  return Number(integer(value, path, BigInt(max), max === U16_MAX ? 'u16' : 'u32'));
+}
+
+function integer(value: unknown, path: string, max: bigint, type: string): bigint {
+  let v: bigint;
+  if (value === undefined) return 0n;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) {
+      throw new StateJsonError('bad_number', path, `${value} is not an exact integer; write large values as strings ("0x…")`);
+    }
+    v = BigInt(value);
+  } else if (typeof value === 'string') {
+    const s = value.trim();
+    if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) {
+      throw new StateJsonError('bad_number', path, `${JSON.stringify(value)} is not a decimal or 0x-hex integer`);
+    }
+    v = BigInt(s);
+  } else {
+    throw new StateJsonError('wrong_type', path, `expected an integer or a string, got ${kindOf(value)}`);
+  }
+  if (v < 0n || v > max) throw new StateJsonError('out_of_range', path, `${value} does not fit a ${type} (0..${formatHex(max)})`);
+  return v;
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}

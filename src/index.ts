@@ -1,0 +1,13 @@
+/**
+ * vtl2-persist: an emulator of OpenHCL's boot-time persisted-state handoff.
+ *
+ * - `src/memory`: guest-physical address space, page-aligned ranges and the
+ *   upstream range algebra, memory-type value sets.
+ * - `src/format`: the `OHCLPHDR` header and the mesh_protobuf payload codec.
+ *
+ * Everything 64-bit is a bigint. Every deliberate failure is a subclass of
+ * `Vtl2PersistError` with a stable `code`.
+ */
+export { Vtl2PersistError } from './errors.js';
+export * from './memory/index.js';
+export * from './format/index.js';

@@ -1,0 +1,345 @@
+/**
+ * Range algebra: exact ports of the upstream `memory_range` crate's `walk_ranges`,
+ * `subtract_ranges`, `overlapping_ranges`, `merge_adjacent_ranges` and `flatten_ranges`
+ * (handoff.md §9.1–9.2).
+ *
+ * Every function is a lazy generator, like the Rust iterators it ports: input is pulled only as
+ * far as the consumer pulls output, and an ordering panic surfaces only when the offending input
+ * item is actually fetched. Boot-shim emulation depends on that timing, because upstream may
+ * act on earlier pieces before it panics on a later one.
+ */
+
+import { Vtl2PersistError } from '../errors.js';
+import { formatHex as hex, MAX_ADDRESS, MemoryRange } from './range.js';
+
+/**
+ * Stable reasons a {@link RangeAlgebraError} is thrown. The walk and merge codes equal the
+ * scenario format's panic kinds; `flatten_not_sorted` is our own (its text matches merge's).
+ */
+export type RangeAlgebraErrorCode =
+  | 'walk_left_not_sorted'
+  | 'walk_right_not_sorted'
+  | 'merge_not_sorted'
+  | 'merge_overlap'
+  | 'flatten_not_sorted';
+
+/** Upstream panic text for each code, verbatim. */
+const ASSERTIONS: Readonly<Record<RangeAlgebraErrorCode, string>> = {
+  walk_left_not_sorted: 'left not sorted',
+  walk_right_not_sorted: 'right not sorted',
+  merge_not_sorted: 'ranges are not sorted',
+  merge_overlap: 'ranges overlap',
+  flatten_not_sorted: 'ranges are not sorted',
+};
+
+/** Values carried by a {@link RangeAlgebraError} so callers need not parse the message. */
+export interface RangeAlgebraErrorFields {
+  /** The input range that broke the ordering rule. */
+  readonly range: MemoryRange;
+  /** Walk only: the walk position at the moment `range` was fetched. */
+  readonly position?: bigint;
+  /** Merge and flatten only: the (possibly already merged) range `range` was compared with. */
+  readonly previous?: MemoryRange;
+}
+
+/**
+ * An input to the range algebra violated an ordering precondition that upstream asserts.
+ *
+ * `assertion` is the upstream panic text exactly (the boot-shim emulation prints it);
+ * `message` is that text followed by a parenthesised detail naming the offending range.
+ */
+export class RangeAlgebraError extends Vtl2PersistError {
+  declare readonly code: RangeAlgebraErrorCode;
+  /** The upstream panic text, verbatim. */
+  readonly assertion: string;
+  /** See {@link RangeAlgebraErrorFields.range}. */
+  readonly range: MemoryRange;
+  /** See {@link RangeAlgebraErrorFields.position}. */
+  readonly position: bigint | undefined;
+  /** See {@link RangeAlgebraErrorFields.previous}. */
+  readonly previous: MemoryRange | undefined;
+
+  constructor(code: RangeAlgebraErrorCode, detail: string, fields: RangeAlgebraErrorFields) {
+    const assertion = ASSERTIONS[code];
+    super(code, `${assertion} (${detail})`);
+    this.assertion = assertion;
+    this.range = fields.range;
+    this.position = fields.position;
+    this.previous = fields.previous;
+  }
+}
+
+/** The label of one piece of a {@link walkRanges} partition. */
+export type RangeWalkResult<T, U> =
+  | { kind: 'neither' }
+  | { kind: 'left'; left: T }
+  | { kind: 'right'; right: U }
+  | { kind: 'both'; left: T; right: U };
+
+const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/**
+ * One side of a walk: upstream's `peek_in_range_ensure_sorted`. Holds at most one item and
+ * fetches the next only when the held one is empty or already passed.
+ */
+class WalkSide<T> {
+  readonly #iter: Iterator<readonly [MemoryRange, T]>;
+  readonly #side: 'left' | 'right';
+  #held: readonly [MemoryRange, T] | undefined;
+  // Upstream remembers exhaustion, so a finished input is never polled again.
+  #exhausted = false;
+
+  constructor(items: Iterable<readonly [MemoryRange, T]>, side: 'left' | 'right') {
+    this.#iter = items[Symbol.iterator]();
+    this.#side = side;
+  }
+
+  /** The held item once it is non-empty and ends above `pos`; undefined when the input is done. */
+  peekInRange(pos: bigint): readonly [MemoryRange, T] | undefined {
+    for (;;) {
+      if (this.#held === undefined) {
+        if (this.#exhausted) return undefined;
+        const next = this.#iter.next();
+        if (next.done === true) {
+          this.#exhausted = true;
+          return undefined;
+        }
+        // Checked at fetch time and before the emptiness check, as upstream: an empty range
+        // fetched while the walk is already past its start still panics.
+        const range = next.value[0];
+        if (range.start < pos) {
+          const code = this.#side === 'left' ? 'walk_left_not_sorted' : 'walk_right_not_sorted';
+          throw new RangeAlgebraError(
+            code,
+            `${this.#side} range ${range.toString()} starts below the walk position ${hex(pos)}`,
+            { range, position: pos },
+          );
+        }
+        this.#held = next.value;
+      }
+      const range = this.#held[0];
+      if (!range.isEmpty() && range.end > pos) return this.#held;
+      this.#held = undefined;
+    }
+  }
+
+  /** Releases the input early, as `for…of` would, when the walk stops before it is drained. */
+  close(): void {
+    if (this.#exhausted) return;
+    this.#exhausted = true;
+    this.#iter.return?.();
+  }
+}
+
+/**
+ * Partitions `[0, MAX_ADDRESS)` into consecutive, non-empty pieces, each labelled by which
+ * inputs cover it: `neither`, `left`, `right` or `both` (with the covering ranges' tags).
+ * A piece ends at the next boundary of either side, so pieces keep input range boundaries.
+ *
+ * Each input must be sorted by start and non-overlapping. Empty ranges are skipped. An item
+ * whose start is below the walk position *when it is fetched* throws `walk_left_not_sorted` or
+ * `walk_right_not_sorted`; the left side is consulted first on every step, so if both sides are
+ * out of order the left error wins.
+ *
+ * @throws {RangeAlgebraError} lazily, when the offending item is fetched.
+ */
+export function* walkRanges<T, U>(
+  left: Iterable<readonly [MemoryRange, T]>,
+  right: Iterable<readonly [MemoryRange, U]>,
+): Generator<[MemoryRange, RangeWalkResult<T, U>], void, undefined> {
+  const lefts = new WalkSide(left, 'left');
+  const rights = new WalkSide(right, 'right');
+  try {
+    let pos = 0n;
+    while (pos !== MAX_ADDRESS) {
+      const l = lefts.peekInRange(pos);
+      const r = rights.peekInRange(pos);
+      let end: bigint;
+      let label: RangeWalkResult<T, U>;
+      if (l !== undefined && r !== undefined) {
+        const [lr, t] = l;
+        const [rr, u] = r;
+        if (pos < lr.start) {
+          if (pos < rr.start) {
+            end = minBig(lr.start, rr.start);
+            label = { kind: 'neither' };
+          } else {
+            end = minBig(lr.start, rr.end);
+            label = { kind: 'right', right: u };
+          }
+        } else if (pos < rr.start) {
+          end = minBig(rr.start, lr.end);
+          label = { kind: 'left', left: t };
+        } else {
+          end = minBig(lr.end, rr.end);
+          label = { kind: 'both', left: t, right: u };
+        }
+      } else if (l !== undefined) {
+        const [lr, t] = l;
+        [end, label] = pos < lr.start ? [lr.start, { kind: 'neither' }] : [lr.end, { kind: 'left', left: t }];
+      } else if (r !== undefined) {
+        const [rr, u] = r;
+        [end, label] = pos < rr.start ? [rr.start, { kind: 'neither' }] : [rr.end, { kind: 'right', right: u }];
+      } else {
+        end = MAX_ADDRESS;
+        label = { kind: 'neither' };
+      }
+      const piece = new MemoryRange(pos, end);
+      pos = end;
+      yield [piece, label];
+    }
+  } finally {
+    lefts.close();
+    rights.close();
+  }
+}
+
+function* untagged(ranges: Iterable<MemoryRange>): Generator<readonly [MemoryRange, undefined], void, undefined> {
+  for (const range of ranges) yield [range, undefined];
+}
+
+/**
+ * The parts of `left` not covered by `right` (the `left` pieces of {@link walkRanges}).
+ * Same ordering preconditions and lazy errors as the walk.
+ */
+export function* subtractRanges(
+  left: Iterable<MemoryRange>,
+  right: Iterable<MemoryRange>,
+): Generator<MemoryRange, void, undefined> {
+  for (const [piece, label] of walkRanges(untagged(left), untagged(right))) {
+    if (label.kind === 'left') yield piece;
+  }
+}
+
+/**
+ * The parts covered by both `left` and `right` (the `both` pieces of {@link walkRanges}).
+ * Same ordering preconditions and lazy errors as the walk.
+ */
+export function* overlappingRanges(
+  left: Iterable<MemoryRange>,
+  right: Iterable<MemoryRange>,
+): Generator<MemoryRange, void, undefined> {
+  for (const [piece, label] of walkRanges(untagged(left), untagged(right))) {
+    if (label.kind === 'both') yield piece;
+  }
+}
+
+/**
+ * Rust's `Peekable` reduced to what `next_if` needs: one item of lookahead, and no polling of
+ * the input after it reports exhaustion.
+ */
+class Lookahead<I> {
+  readonly #iter: Iterator<I>;
+  #peeked: { readonly value: I } | undefined;
+  #exhausted = false;
+
+  constructor(items: Iterable<I>) {
+    this.#iter = items[Symbol.iterator]();
+  }
+
+  /** The next item without consuming it. */
+  peek(): { readonly value: I } | undefined {
+    if (this.#peeked === undefined && !this.#exhausted) {
+      const next = this.#iter.next();
+      if (next.done === true) this.#exhausted = true;
+      else this.#peeked = { value: next.value };
+    }
+    return this.#peeked;
+  }
+
+  /** Consumes and returns the next item. */
+  next(): { readonly value: I } | undefined {
+    const item = this.peek();
+    this.#peeked = undefined;
+    return item;
+  }
+
+  /** Releases the input early, as `for…of` would. */
+  close(): void {
+    if (this.#exhausted) return;
+    this.#exhausted = true;
+    this.#iter.return?.();
+  }
+}
+
+/**
+ * Joins each range into the group before it iff it starts exactly at the group's end and its
+ * tag equals the group's tag; yields each group with its FIRST tag. Touching ranges with
+ * different tags, and ranges separated by a gap, stay separate.
+ *
+ * `equals` is called as `equals(nextTag, groupTag)`, mirroring Rust's `next_tag == &tag`.
+ * Because Rust's `Peekable::next_if` checks the item after a group before the group is
+ * returned, an error in item k+1 surfaces when group k is pulled.
+ *
+ * @throws {RangeAlgebraError} `merge_not_sorted` if a start is below the group's start, then
+ *   `merge_overlap` if a start is below the group's end.
+ */
+export function* mergeAdjacentRanges<T>(
+  iter: Iterable<readonly [MemoryRange, T]>,
+  equals: (a: T, b: T) => boolean = Object.is,
+): Generator<[MemoryRange, T], void, undefined> {
+  const items = new Lookahead(iter);
+  try {
+    for (let first = items.next(); first !== undefined; first = items.next()) {
+      let range = first.value[0];
+      const tag = first.value[1];
+      for (let peeked = items.peek(); peeked !== undefined; peeked = items.peek()) {
+        const [nextRange, nextTag] = peeked.value;
+        if (nextRange.start < range.start) {
+          throw new RangeAlgebraError(
+            'merge_not_sorted',
+            `range ${nextRange.toString()} starts below the start of the preceding range ${range.toString()}`,
+            { range: nextRange, previous: range },
+          );
+        }
+        if (nextRange.start < range.end) {
+          throw new RangeAlgebraError(
+            'merge_overlap',
+            `range ${nextRange.toString()} starts below the end of the preceding range ${range.toString()}`,
+            { range: nextRange, previous: range },
+          );
+        }
+        if (nextRange.start !== range.end || !equals(nextTag, tag)) break;
+        items.next();
+        range = new MemoryRange(range.start, nextRange.end);
+      }
+      yield [range, tag];
+    }
+  } finally {
+    items.close();
+  }
+}
+
+/**
+ * Unions ranges sorted by start: overlapping or touching ranges merge into one, so the output
+ * is sorted with a gap between any two consecutive ranges. An empty input range not touching
+ * its neighbours passes through unchanged, as upstream.
+ *
+ * @throws {RangeAlgebraError} `flatten_not_sorted` (text "ranges are not sorted") if a start is
+ *   below the start of the range being built; raised when the group before it is pulled.
+ */
+export function* flattenRanges(iter: Iterable<MemoryRange>): Generator<MemoryRange, void, undefined> {
+  const items = new Lookahead(iter);
+  try {
+    for (let first = items.next(); first !== undefined; first = items.next()) {
+      let range = first.value;
+      for (let peeked = items.peek(); peeked !== undefined; peeked = items.peek()) {
+        const next = peeked.value;
+        if (next.start < range.start) {
+          throw new RangeAlgebraError(
+            'flatten_not_sorted',
+            `range ${next.toString()} starts below the start of the preceding range ${range.toString()}`,
+            { range: next, previous: range },
+          );
+        }
+        if (next.start > range.end) break;
+        items.next();
+        range = new MemoryRange(range.start, maxBig(range.end, next.end));
+      }
+      yield range;
+    }
+  } finally {
+    items.close();
+  }
+}

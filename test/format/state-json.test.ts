@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { StateJsonError, savedStateFromJson, savedStateToJson } from '../../src/format/state-json.js';
+import { savedState } from './arbitraries.js';
+
+describe('canonical JSON form', () => {
+  test('proto names, 0x strings, type names when known and numbers when not', () => {
+    const json = savedStateToJson({
+      partitionMemory: [
+        { range: { start: 0x8000000n, end: 0x8001000n }, vnode: 1, vtlType: 11, igvmType: 3 },
+        { range: { start: 0n, end: 2n ** 64n - 1n }, vnode: 0, vtlType: 77, igvmType: 9 },
+      ],
+      partitionMmio: [{ range: { start: 0xf0000000n, end: 0xf8000000n }, vtlType: 5 }],
+      cpusWithMappedInterruptsNoIo: [2],
+      cpusWithOutstandingIo: [],
+    });
+    expect(json).toEqual({
+      partition_memory: [
+        { range: { start: '0x8000000', end: '0x8001000' }, vnode: 1, vtl_type: 'VTL2_PERSISTED_STATE_HEADER', igvm_type: 'VTL2_PROTECTABLE' },
+        { range: { start: '0x0', end: '0xffffffffffffffff' }, vnode: 0, vtl_type: 77, igvm_type: 9 },
+      ],
+      partition_mmio: [{ range: { start: '0xf0000000', end: '0xf8000000' }, vtl_type: 'VTL0_MMIO' }],
+      cpus_with_mapped_interrupts_no_io: [2],
+      cpus_with_outstanding_io: [],
+    });
+  });
+
+  test('JSON → state → JSON is lossless for every value up to 2^64 − 1 (through JSON text)', () => {
+    fc.assert(
+      fc.property(savedState, (s) => {
+        const text = JSON.stringify(savedStateToJson(s));
+        const back = savedStateFromJson(JSON.parse(text));
+        expect(back).toEqual(s);
+        expect(JSON.stringify(savedStateToJson(back))).toBe(text);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('input takes names or numbers, hex or decimal strings, exact JSON numbers, and defaults', () => {
+    const state = savedStateFromJson({
+      partition_memory: [
+        { range: { start: '4096', end: '0X2000' }, vnode: '0x2', vtl_type: 1, igvm_type: 'MEMORY' },
+        { range: { start: 8192, end: ' 0x3000 ' }, vtl_type: 'VTL2_GPA_POOL' },
+        {},
+      ],
+      cpus_with_outstanding_io: [0, '7'],
+    });
+    expect(state).toEqual({
+      partitionMemory: [
+        { range: { start: 0x1000n, end: 0x2000n }, vnode: 2, vtlType: 1, igvmType: 0 },
+        { range: { start: 0x2000n, end: 0x3000n }, vnode: 0, vtlType: 8, igvmType: 0 },
+        { range: { start: 0n, end: 0n }, vnode: 0, vtlType: 0, igvmType: 0 },
+      ],
+      partitionMmio: [],
+      cpusWithMappedInterruptsNoIo: [],
+      cpusWithOutstandingIo: [0, 7],
+    });
+  });
+});
+
+describe('bad JSON is a StateJsonError naming the field', () => {
+  test.each<[string, unknown, string, string]>([
+    ['root not an object', [], 'wrong_type', ''],
+    ['misspelt key', { partition_memroy: [] }, 'unknown_field', 'partition_memroy'],
+    ['list not an array', { partition_mmio: {} }, 'wrong_type', 'partition_mmio'],
+    ['u64 over 2^64 − 1', { partition_memory: [{ range: { start: '0x10000000000000000' } }] }, 'out_of_range', 'partition_memory[0].range.start'],
+    ['inexact JSON number', { partition_memory: [{ range: { end: 2 ** 60 } }] }, 'bad_number', 'partition_memory[0].range.end'],
+    ['negative number', { partition_mmio: [{ range: { start: -4096 } }] }, 'out_of_range', 'partition_mmio[0].range.start'],
+    ['garbage string', { partition_mmio: [{ range: { start: '12ab' } }] }, 'bad_number', 'partition_mmio[0].range.start'],
+    ['unknown type name', { partition_mmio: [{ vtl_type: 'VTL3_MMIO' }] }, 'unknown_name', 'partition_mmio[0].vtl_type'],
+    ['IGVM type over u16', { partition_memory: [{ igvm_type: 65536 }] }, 'out_of_range', 'partition_memory[0].igvm_type'],
+    ['vnode over u32', { partition_memory: [{}, { vnode: '4294967296' }] }, 'out_of_range', 'partition_memory[1].vnode'],
+    ['CPU id as a boolean', { cpus_with_outstanding_io: [true] }, 'wrong_type', 'cpus_with_outstanding_io[0]'],
+    ['entry as null', { partition_memory: [null] }, 'wrong_type', 'partition_memory[0]'],
+  ])('%s', (_name, input, code, path) => {
+    let error: unknown;
+    try {
+      savedStateFromJson(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StateJsonError);
+    expect({ code: (error as StateJsonError).code, path: (error as StateJsonError).path }).toEqual({ code, path });
+  });
+
+  test('any JSON value either parses or throws StateJsonError', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        try {
+          savedStateFromJson(v);
+        } catch (e) {
+          expect(e).toBeInstanceOf(StateJsonError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
