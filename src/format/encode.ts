@@ -1,4 +1,4 @@
-import { EncodeError } from './codec-error.js';
+import { EncodeError, type EncodeErrorCode } from './codec-error.js';
 import type { MemoryEntry, MmioEntry, SavedState, WireRange } from './saved-state.js';
 import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
 import { FIELD } from './schema.js';
@@ -51,12 +51,12 @@ interface Sizes {
 }
 
 function measure(state: SavedState): Sizes {
+  validate(state);
   const F = FIELD.savedState;
-  if (state === null || typeof state !== 'object') throw new EncodeError('missing_field', 'state', 'expected a SavedState object');
-  const memory = list(state.partitionMemory, 'partition_memory').map((e, i) => memoryEntrySize(e, `partition_memory[${i}]`));
-  const mmio = list(state.partitionMmio, 'partition_mmio').map((e, i) => mmioEntrySize(e, `partition_mmio[${i}]`));
-  const cpus3 = packedSize(list(state.cpusWithMappedInterruptsNoIo, 'cpus_with_mapped_interrupts_no_io'), 'cpus_with_mapped_interrupts_no_io');
-  const cpus4 = packedSize(list(state.cpusWithOutstandingIo, 'cpus_with_outstanding_io'), 'cpus_with_outstanding_io');
+  const memory = state.partitionMemory.map(memoryEntrySize);
+  const mmio = state.partitionMmio.map(mmioEntrySize);
+  const cpus3 = packedSize(state.cpusWithMappedInterruptsNoIo);
+  const cpus4 = packedSize(state.cpusWithOutstandingIo);
   let total = 0;
   for (const n of memory) total += keySize(F.partitionMemory) + varint32Size(n) + n;
   for (const n of mmio) total += keySize(F.partitionMmio) + varint32Size(n) + n;
@@ -65,34 +65,23 @@ function measure(state: SavedState): Sizes {
   return { total, memory, mmio, cpus3, cpus4 };
 }
 
-function list<T>(value: readonly T[], path: string): readonly T[] {
-  if (!Array.isArray(value)) throw new EncodeError('missing_field', path, 'expected an array');
-  return value;
-}
-
-function memoryEntrySize(e: MemoryEntry, path: string): number {
+function memoryEntrySize(e: MemoryEntry): number {
   const F = FIELD.memoryEntry;
-  if (e === null || typeof e !== 'object') throw new EncodeError('missing_field', path, 'expected a MemoryEntry object');
   return (
-    nestedSize(F.range, rangeSize(e.range, `${path}.range`)) +
-    u32FieldSize(F.vnode, checkU32(e.vnode, `${path}.vnode`)) +
-    nestedSize(F.vtlType, u32FieldSize(FIELD.vtlType.value, checkU32(e.vtlType, `${path}.vtl_type`))) +
-    nestedSize(F.igvmType, u32FieldSize(FIELD.igvmType.value, checkU16(e.igvmType, `${path}.igvm_type`)))
+    nestedSize(F.range, rangeSize(e.range)) +
+    u32FieldSize(F.vnode, e.vnode) +
+    nestedSize(F.vtlType, u32FieldSize(FIELD.vtlType.value, e.vtlType)) +
+    nestedSize(F.igvmType, u32FieldSize(FIELD.igvmType.value, e.igvmType))
   );
 }
 
-function mmioEntrySize(e: MmioEntry, path: string): number {
+function mmioEntrySize(e: MmioEntry): number {
   const F = FIELD.mmioEntry;
-  if (e === null || typeof e !== 'object') throw new EncodeError('missing_field', path, 'expected an MmioEntry object');
-  return (
-    nestedSize(F.range, rangeSize(e.range, `${path}.range`)) +
-    nestedSize(F.vtlType, u32FieldSize(FIELD.vtlType.value, checkU32(e.vtlType, `${path}.vtl_type`)))
-  );
+  return nestedSize(F.range, rangeSize(e.range)) + nestedSize(F.vtlType, u32FieldSize(FIELD.vtlType.value, e.vtlType));
 }
 
-function rangeSize(r: WireRange, path: string): number {
-  if (r === null || typeof r !== 'object') throw new EncodeError('missing_field', path, 'a range needs start and end');
-  return u64FieldSize(FIELD.range.start, checkU64(r.start, `${path}.start`)) + u64FieldSize(FIELD.range.end, checkU64(r.end, `${path}.end`));
+function rangeSize(r: WireRange): number {
+  return u64FieldSize(FIELD.range.start, r.start) + u64FieldSize(FIELD.range.end, r.end);
 }
 
 /** A singular nested message: omitted entirely when its body is empty. */
@@ -108,9 +97,9 @@ function u64FieldSize(field: number, v: bigint): number {
   return v === 0n ? 0 : keySize(field) + varint64Size(v);
 }
 
-function packedSize(list: readonly number[], path: string): number {
+function packedSize(list: readonly number[]): number {
   let n = 0;
-  list.forEach((v, i) => (n += varint32Size(checkU32(v, `${path}[${i}]`))));
+  for (const v of list) n += varint32Size(v);
   return n;
 }
 
@@ -167,26 +156,62 @@ function writePacked(buf: Uint8Array, pos: number, field: number, list: readonly
   return pos;
 }
 
-function checkU64(v: bigint, path: string): bigint {
-  if (typeof v !== 'bigint') throw new EncodeError('not_an_integer', path, `expected a bigint u64, got ${describe(v)}`);
-  if (v < 0n || v > U64_MAX) throw new EncodeError('value_out_of_range', path, `${v} is not a u64 (0..2^64-1)`);
-  return v;
-}
-
-function checkU32(v: number, path: string): number {
-  return checkSmall(v, U32_MAX, 'u32', path);
-}
-
-function checkU16(v: number, path: string): number {
-  return checkSmall(v, U16_MAX, 'u16', path);
-}
-
-function checkSmall(v: number, max: number, type: string, path: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new EncodeError('not_an_integer', path, `expected an integer ${type}, got ${describe(v)}`);
+/**
+ * Checks every value before anything is measured or written. The pass builds
+ * no strings: a field path is formatted only once a value is found bad.
+ */
+function validate(state: SavedState): void {
+  if (state === null || typeof state !== 'object') throw new EncodeError('missing_field', 'state', 'expected a SavedState object');
+  const memory = list(state.partitionMemory, 'partition_memory');
+  for (let i = 0; i < memory.length; i++) {
+    const e = memory[i]!;
+    if (e === null || typeof e !== 'object') throw bad('missing_field', 'partition_memory', i, '', 'expected a MemoryEntry object');
+    checkRange(e.range, 'partition_memory', i);
+    checkSmall(e.vnode, U32_MAX, 'partition_memory', i, 'vnode');
+    checkSmall(e.vtlType, U32_MAX, 'partition_memory', i, 'vtl_type');
+    checkSmall(e.igvmType, U16_MAX, 'partition_memory', i, 'igvm_type');
   }
-  if (v < 0 || v > max) throw new EncodeError('value_out_of_range', path, `${v} is not a ${type} (0..${max})`);
-  return v;
+  const mmio = list(state.partitionMmio, 'partition_mmio');
+  for (let i = 0; i < mmio.length; i++) {
+    const e = mmio[i]!;
+    if (e === null || typeof e !== 'object') throw bad('missing_field', 'partition_mmio', i, '', 'expected an MmioEntry object');
+    checkRange(e.range, 'partition_mmio', i);
+    checkSmall(e.vtlType, U32_MAX, 'partition_mmio', i, 'vtl_type');
+  }
+  for (const name of ['cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io'] as const) {
+    const cpus = list(name === 'cpus_with_outstanding_io' ? state.cpusWithOutstandingIo : state.cpusWithMappedInterruptsNoIo, name);
+    for (let i = 0; i < cpus.length; i++) checkSmall(cpus[i]!, U32_MAX, name, i, '');
+  }
+}
+
+function list<T>(value: readonly T[], path: string): readonly T[] {
+  if (!Array.isArray(value)) throw new EncodeError('missing_field', path, 'expected an array');
+  return value;
+}
+
+function checkRange(r: WireRange, listName: string, i: number): void {
+  if (r === null || typeof r !== 'object') throw bad('missing_field', listName, i, 'range', 'a range needs start and end');
+  checkU64(r.start, listName, i, 'range.start');
+  checkU64(r.end, listName, i, 'range.end');
+}
+
+function checkU64(v: bigint, listName: string, i: number, field: string): void {
+  if (typeof v !== 'bigint') throw bad('not_an_integer', listName, i, field, `expected a bigint u64, got ${describe(v)}`);
+  if (v < 0n || v > U64_MAX) throw bad('value_out_of_range', listName, i, field, `${v} is not a u64 (0..2^64-1)`);
+}
+
+function checkSmall(v: number, max: number, listName: string, i: number, field: string): void {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max) return;
+  const type = max === U16_MAX ? 'u16' : 'u32';
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw bad('not_an_integer', listName, i, field, `expected an integer ${type}, got ${describe(v)}`);
+  }
+  throw bad('value_out_of_range', listName, i, field, `${v} is not a ${type} (0..${max})`);
+}
+
+/** The error for list element `i`'s `field` (`""` for the element itself). */
+function bad(code: EncodeErrorCode, listName: string, i: number, field: string, detail: string): EncodeError {
+  return new EncodeError(code, `${listName}[${i}]${field === '' ? '' : `.${field}`}`, detail);
 }
 
 function describe(v: unknown): string {

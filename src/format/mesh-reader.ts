@@ -138,7 +138,9 @@ export class MeshReader {
   /** The last field's varint as a u64. */
   u64(): bigint {
     this.expectVarint();
-    return this.hi === 0 ? BigInt(this.lo) : (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    // Below 2^53 one exact double converts in a single BigInt call; bigint
+    // shifts and ors each allocate, and addresses are almost always that small.
+    return this.hi < 0x20_0000 ? BigInt(this.hi * 0x1_0000_0000 + this.lo) : (BigInt(this.hi) << 32n) | BigInt(this.lo);
   }
 
   /** The last field's varint cut to its low 32 bits, as Rust's `as u32` does. */

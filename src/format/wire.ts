@@ -27,12 +27,17 @@ export function varint32Size(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x20_0000 ? 3 : v < 0x1000_0000 ? 4 : 5;
 }
 
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Bytes a u64 takes as a varint. */
 export function varint64Size(v: bigint): number {
-  if (v < 0x1_0000_0000n) return varint32Size(Number(v));
-  let n = 5;
-  for (let rest = v >> 35n; rest !== 0n; rest >>= 7n) n++;
-  return n;
+  if (v <= SAFE) {
+    const n = Number(v);
+    if (n < 0x1_0000_0000) return varint32Size(n);
+    // 2^32 <= n < 2^53: 5 bytes hold 35 bits, each further byte 7 more.
+    return n < 2 ** 35 ? 5 : n < 2 ** 42 ? 6 : n < 2 ** 49 ? 7 : 8;
+  }
+  return v < 2n ** 56n ? 8 : v < 2n ** 63n ? 9 : 10;
 }
 
 /** Writes a u32 as a minimal varint at `pos`; returns the position after it. */
@@ -47,10 +52,19 @@ export function writeVarint32(buf: Uint8Array, pos: number, v: number): number {
 
 /** Writes a u64 as a minimal varint at `pos`; returns the position after it. */
 export function writeVarint64(buf: Uint8Array, pos: number, v: bigint): number {
-  if (v < 0x1_0000_0000n) return writeVarint32(buf, pos, Number(v));
-  // Split into two 32-bit halves so that the loop runs on numbers, not bigints.
-  let lo = Number(v & 0xffff_ffffn);
-  let hi = Number(v >> 32n);
+  // Split into two 32-bit halves so that the loop runs on numbers, not bigints;
+  // below 2^53 the split needs no bigint arithmetic at all.
+  let lo: number;
+  let hi: number;
+  if (v <= SAFE) {
+    const n = Number(v);
+    if (n < 0x1_0000_0000) return writeVarint32(buf, pos, n);
+    lo = n >>> 0;
+    hi = Math.floor(n / 0x1_0000_0000);
+  } else {
+    lo = Number(v & 0xffff_ffffn);
+    hi = Number(v >> 32n);
+  }
   for (let i = 0; i < 4; i++) {
     buf[pos++] = (lo & 0x7f) | 0x80;
     lo >>>= 7;
