@@ -21,6 +21,26 @@ const SAVED_STATE_NAMES = names(FIELD.savedState, {
   cpusWithOutstandingIo: 'cpus_with_outstanding_io',
 });
 
+/** A repeated field of `SavedState`, by proto name. */
+export type SavedStateList =
+  | 'partition_memory'
+  | 'partition_mmio'
+  | 'cpus_with_mapped_interrupts_no_io'
+  | 'cpus_with_outstanding_io';
+
+/** Options of `decodeSavedState`. */
+export interface DecodeOptions {
+  /**
+   * Called for each list element in wire order, with the list's length before
+   * the append, BEFORE a message element is decoded (mesh grows the `Vec`
+   * first, so a failure inside the element has already paid for the growth). openhcl_boot decodes into a 64 KiB bump
+   * heap that never frees, so whether a payload fits depends on exactly this
+   * sequence of `Vec` growths. An exception thrown here aborts the decode and
+   * propagates unchanged. Default: none.
+   */
+  onAppend?: (list: SavedStateList, length: number) => void;
+}
+
 /**
  * Decodes a persisted-state payload exactly as OpenHCL's mesh_protobuf decoder
  * does (wire-format.md §4): it accepts what the real decoder accepts, returns
@@ -41,9 +61,10 @@ const SAVED_STATE_NAMES = names(FIELD.savedState, {
  * Allocation is bounded by the input: nothing is sized from a length field.
  * Any input other than a byte array is a `DecodeError` with code `not_bytes`.
  */
-export function decodeSavedState(bytes: Uint8Array): SavedState {
+export function decodeSavedState(bytes: Uint8Array, options: DecodeOptions = {}): SavedState {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('not_bytes', 0);
   const r = new MeshReader(bytes);
+  const onAppend = options.onAppend;
   const state = emptySavedState();
   const end = bytes.length;
   const F = FIELD.savedState;
@@ -51,21 +72,23 @@ export function decodeSavedState(bytes: Uint8Array): SavedState {
     switch (r.nextField(end, SAVED_STATE_NAMES)) {
       case F.partitionMemory: {
         const entry: MemoryEntry = { range: { start: 0n, end: 0n }, vnode: 0, vtlType: 0, igvmType: 0 };
+        onAppend?.('partition_memory', state.partitionMemory.length);
         descend(r, 'partition_memory', state.partitionMemory.length, readMemoryEntry, entry);
         state.partitionMemory.push(entry);
         break;
       }
       case F.partitionMmio: {
         const entry: MmioEntry = { range: { start: 0n, end: 0n }, vtlType: 0 };
+        onAppend?.('partition_mmio', state.partitionMmio.length);
         descend(r, 'partition_mmio', state.partitionMmio.length, readMmioEntry, entry);
         state.partitionMmio.push(entry);
         break;
       }
       case F.cpusWithMappedInterruptsNoIo:
-        r.appendU32s(state.cpusWithMappedInterruptsNoIo);
+        r.appendU32s(state.cpusWithMappedInterruptsNoIo, onAppend, 'cpus_with_mapped_interrupts_no_io');
         break;
       case F.cpusWithOutstandingIo:
-        r.appendU32s(state.cpusWithOutstandingIo);
+        r.appendU32s(state.cpusWithOutstandingIo, onAppend, 'cpus_with_outstanding_io');
         break;
       // Anything else (unknown numbers, field 0) was skipped by nextField.
     }

@@ -5,7 +5,7 @@
  * Depends only on src/memory.
  */
 export { DecodeError, EncodeError, type DecodeErrorCode, type EncodeErrorCode } from './codec-error.js';
-export { decodeSavedState } from './decode.js';
+export { decodeSavedState, type DecodeOptions, type SavedStateList } from './decode.js';
 export { encodeSavedState } from './encode.js';
 export {
   DRAFT_MAGIC,

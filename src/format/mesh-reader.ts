@@ -158,8 +158,9 @@ export class MeshReader {
    * Appends the last field to a packed-or-not u32 list: a Variable payload is a
    * packed run of varints (each cut to u32), a Varint payload is one element.
    */
-  appendU32s(list: number[]): void {
+  appendU32s<L>(list: number[], onAppend?: (list: L, length: number) => void, name?: L): void {
     if (this.wireType === WireType.Varint) {
+      onAppend?.(name!, list.length);
       list.push(this.lo);
       return;
     }
@@ -170,6 +171,7 @@ export class MeshReader {
     try {
       while (this.pos < end) {
         this.varint(end);
+        onAppend?.(name!, list.length);
         list.push(this.lo);
       }
     } catch (e) {

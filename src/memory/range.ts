@@ -160,6 +160,23 @@ export class MemoryRange {
     Object.freeze(this);
   }
 
+  /**
+   * A range built WITHOUT the alignment and order checks, for values decoded
+   * from a persisted payload: upstream's decoder fills `MemoryRange` fields
+   * directly (its "TODO: enforce invariants during de/serialization"), so a
+   * misaligned or reversed saved range only panics where upstream later calls
+   * `MemoryRange::new` on it (merging, walking). Both bounds must still be u64s.
+   * @throws {MemoryRangeError} `range_not_u64` only.
+   */
+  static unchecked(start: bigint, end: bigint): MemoryRange {
+    const bad = notU64('start', start, {}) ?? notU64('end', end, {});
+    if (bad) throw bad;
+    const range = Object.create(MemoryRange.prototype) as { start: bigint; end: bigint };
+    range.start = start;
+    range.end = end;
+    return Object.freeze(range) as MemoryRange;
+  }
+
   /** Like the constructor, but returns the error so parsers can report it without try/catch. */
   static tryNew(start: bigint, end: bigint): MemoryRange | MemoryRangeError {
     return validate(start, end) ?? new MemoryRange(start, end);

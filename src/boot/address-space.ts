@@ -1,0 +1,531 @@
+/**
+ * The boot shim's VTL2 address-space manager: a port of upstream `openhcl_boot`'s `memory.rs`
+ * (`AddressSpaceManager`, `AddressSpaceManagerBuilder`), handoff.md §9.3–9.5.
+ *
+ * The manager holds one sorted list of entries that partitions the VTL2 RAM exactly. Each entry
+ * is a piece of one VTL2 RAM entry (so it has that entry's vnode) with a usage: `Free` (nobody
+ * uses it yet), `Used` (the loader placed something there, but the kernel may reuse it as RAM)
+ * or a reserved type (reported to the kernel as reserved, and to usermode in `/memreserve/`).
+ *
+ * Failure model, mirroring upstream:
+ * - the builder's `Error` values (`RamLen`, `AlreadyInitialized`,
+ *   `ReservedRangeOutsideBootshimUsed`) are thrown as {@link AddressSpaceError}; they are not
+ *   panics by themselves, the caller's `.expect(…)` turns them into one ({@link initOrPanic});
+ * - everything upstream would `panic!`/`assert!` on is thrown as a {@link BootPanic} carrying the
+ *   upstream text, including the assertions of `MemoryRange` and the range walk.
+ */
+
+import { Vtl2PersistError } from '../errors.js';
+import { mergeAdjacentRanges, RangeAlgebraError, walkRanges } from '../memory/range-algebra.js';
+import { formatHex, MemoryRange, MemoryRangeError, PAGE_SIZE } from '../memory/range.js';
+import { MemoryVtlType, ReservedType, reservedTypeToVtlType } from '../memory/vtl-type.js';
+import type { PanicKind } from './panic.js';
+import { BootPanic, panicKindOf } from './panic.js';
+
+/** `MAX_VTL2_RAM_RANGES` (handoff.md §1.7): more VTL2 RAM entries make the builder fail with `RamLen`. */
+export const MAX_VTL2_RAM_RANGES = 64;
+
+/** Capacity of the builder's reserved list (an `ArrayVec<_, 20>` upstream, handoff.md §1.7). */
+export const RESERVED_LIST_CAPACITY = 20;
+
+/**
+ * Capacity of the address space: `(MAX_VTL2_RAM_RANGES + MAX_RESERVED_MEM_RANGES) * 2` =
+ * `(64 + 134) * 2` (handoff.md §1.7). Upstream it is an `ArrayVec`, so exceeding it panics.
+ */
+export const MAX_ADDRESS_SPACE_ENTRIES = (64 + 134) * 2;
+
+const U64_LIMIT = 1n << 64n;
+const U32_LIMIT = 2 ** 32;
+
+/** Panic text of arrayvec's `push`/`insert` on a full vector (`try_…(…).unwrap()`). */
+const ARRAYVEC_PUSH_PANIC = 'called `Result::unwrap()` on an `Err` value: CapacityError: insufficient capacity';
+/** Panic text of arrayvec's `extend` on a full vector. */
+const ARRAYVEC_EXTEND_PANIC = 'ArrayVec: capacity exceeded in extend/from_iter';
+
+/**
+ * What an address-space entry is used for (upstream `AddressUsage`). Upstream wraps the reserved
+ * kinds as `Reserved(ReservedMemoryType)`; here they are flattened into one string union, and
+ * {@link debugUsage} restores the upstream Debug spelling where a message needs it.
+ */
+export type AddressUsage = 'Free' | 'Used' | ReservedType;
+
+/** The usages {@link AddressSpaceManager.allocate} can assign (upstream `AllocationType`). */
+export type AllocatableUsage = typeof ReservedType.Vtl2GpaPool | typeof ReservedType.SidecarNode | typeof ReservedType.TdxPageTables;
+
+/** Which end of VTL2 memory an allocation is taken from (upstream `AllocationPolicy`). */
+export type AllocationPolicy = 'LowMemory' | 'HighMemory';
+
+/** One piece of the address space (upstream `AddressRange`). Never empty. */
+export interface AddressRange {
+  readonly range: MemoryRange;
+  /** The vnode of the VTL2 RAM entry this piece lies in (a u32). */
+  readonly vnode: number;
+  readonly usage: AddressUsage;
+}
+
+/** One VTL2 RAM entry given to the builder. */
+export interface Vtl2RamEntry {
+  readonly range: MemoryRange;
+  /** NUMA node, a u32. */
+  readonly vnode: number;
+}
+
+/**
+ * The builder's inputs (upstream `AddressSpaceManagerBuilder::new` and its `with_*` methods).
+ * Optional ranges that are absent are simply not reserved; upstream's callers pass `None` for
+ * the VTL2 reserved region and the sidecar image when their size is 0 (handoff.md §2.6).
+ */
+export interface AddressSpaceInit {
+  /** VTL2 RAM, sorted by start and non-overlapping (else the walk panics "left not sorted"). */
+  vtl2Ram: Vtl2RamEntry[];
+  /** Everything the loader placed (`ShimParams::used`); every reserved range must lie inside it. */
+  bootshimUsed: MemoryRange;
+  /** The persisted-state span; its first page is the header, the rest the payload. */
+  persistedSpan: MemoryRange;
+  /** The parameter region minus the reclaimed host-DT pages (normally two ranges). */
+  configRanges: MemoryRange[];
+  /** The VTL2 reserved region (VMSA, CPUID, secrets), if its size is not 0. */
+  reserved?: MemoryRange;
+  /** The sidecar image, if its size is not 0. */
+  sidecarImage?: MemoryRange;
+  /** The bootshim log buffer. */
+  logBuffer?: MemoryRange;
+  /**
+   * TDX AP page tables. Upstream's builder accepts them, but no caller sets them today (they are
+   * allocated after the topology instead, handoff.md §10.2); kept for completeness.
+   */
+  pageTables?: MemoryRange;
+  /** GPA pool ranges carried over from the previous instance; not required to lie inside `used`. */
+  poolRanges: MemoryRange[];
+}
+
+/** Stable reasons an {@link AddressSpaceError} is thrown. */
+export type AddressSpaceErrorCode =
+  | 'ram_len'
+  | 'already_initialized'
+  | 'reserved_range_outside_bootshim_used'
+  | 'invalid_argument';
+
+/** Optional values carried by an {@link AddressSpaceError}. */
+export interface AddressSpaceErrorFields {
+  /** `RamLen`: the number of VTL2 RAM entries given. */
+  readonly len?: number;
+  /** `RamLen`: the maximum ({@link MAX_VTL2_RAM_RANGES}). */
+  readonly max?: number;
+  /** `ReservedRangeOutsideBootshimUsed`: only the part of the reserved range outside `used`. */
+  readonly reserved?: MemoryRange;
+  /** `ReservedRangeOutsideBootshimUsed`: the type of that reserved range. */
+  readonly typ?: ReservedType;
+  /** `ReservedRangeOutsideBootshimUsed`: the `used` range it was checked against. */
+  readonly bootshimUsed?: MemoryRange;
+}
+
+/**
+ * An upstream builder `Error` (`RamLen`, `AlreadyInitialized`, `ReservedRangeOutsideBootshimUsed`)
+ * or, with code `invalid_argument`, an argument Rust's types could not even express (a vnode
+ * that is not a u32, a length that is not a u64): the latter has no upstream counterpart and is
+ * a bug in the caller, so {@link initOrPanic} does not turn it into a boot panic.
+ *
+ * `debug` is the error's Rust `{:?}` form, which is what upstream's
+ * `.expect("failed to initialize address space manager")` prints after the colon.
+ */
+export class AddressSpaceError extends Vtl2PersistError {
+  declare readonly code: AddressSpaceErrorCode;
+  /** Rust `Debug` form of the upstream error value (our own text for `invalid_argument`). */
+  readonly debug: string;
+  /** See {@link AddressSpaceErrorFields.len}. */
+  readonly len: number | undefined;
+  /** See {@link AddressSpaceErrorFields.max}. */
+  readonly max: number | undefined;
+  /** See {@link AddressSpaceErrorFields.reserved}. */
+  readonly reserved: MemoryRange | undefined;
+  /** See {@link AddressSpaceErrorFields.typ}. */
+  readonly typ: ReservedType | undefined;
+  /** See {@link AddressSpaceErrorFields.bootshimUsed}. */
+  readonly bootshimUsed: MemoryRange | undefined;
+
+  constructor(code: AddressSpaceErrorCode, debug: string, fields: AddressSpaceErrorFields = {}) {
+    super(code, debug);
+    this.debug = debug;
+    this.len = fields.len;
+    this.max = fields.max;
+    this.reserved = fields.reserved;
+    this.typ = fields.typ;
+    this.bootshimUsed = fields.bootshimUsed;
+  }
+}
+
+/**
+ * A `MemoryRange` formatted as Rust's `{:#x?}` prints upstream's derived `Debug`: multi-line,
+ * 4-space indent, lowercase `0x` hex, trailing commas. This is the form in the panic
+ * "vtl2 range … used by … not contained in vtl2 ram".
+ */
+export function debugRange(range: MemoryRange): string {
+  return `MemoryRange {\n    start: ${formatHex(range.start)},\n    end: ${formatHex(range.end)},\n}`;
+}
+
+/**
+ * A `MemoryRange` formatted as Rust's plain `{:?}`: one line and *decimal*, because the derived
+ * `Debug` of a `u64` field prints in hex only when the `x` flag is given. `Result::expect` prints
+ * its error with plain `{:?}`, so this is the form inside "failed to initialize address space
+ * manager: …".
+ */
+export function debugRangePlain(range: MemoryRange): string {
+  return `MemoryRange { start: ${range.start.toString(10)}, end: ${range.end.toString(10)} }`;
+}
+
+/** The Rust `{:?}` form of an upstream `AddressUsage`: `Free`, `Used` or `Reserved(<type>)`. */
+export function debugUsage(usage: AddressUsage): string {
+  return usage === 'Free' || usage === 'Used' ? usage : `Reserved(${usage})`;
+}
+
+/** The `MemoryVtlType` an entry is reported as (handoff.md §1.4): Free and Used are both VTL2_RAM. */
+export function usageToVtlType(usage: AddressUsage): MemoryVtlType {
+  return usage === 'Free' || usage === 'Used' ? MemoryVtlType.VTL2_RAM : reservedTypeToVtlType(usage);
+}
+
+/**
+ * Kinds for upstream `MemoryRange` assertions that the scenario-format panic table has no row for.
+ * `split_at_offset`'s `offset <= len` assert guards exactly the case where the second half would
+ * have `start > end`, so it is classed with `range_start_gt_end`; the alignment asserts are
+ * classed with `range_start_unaligned`. (Only the split can happen with this module's callers:
+ * a persisted span shorter than one page.)
+ */
+const MEMORY_RANGE_FALLBACK_KIND: Readonly<Partial<Record<MemoryRangeError['code'], PanicKind>>> = {
+  split_offset_too_large: 'range_start_gt_end',
+  split_offset_unaligned: 'range_start_unaligned',
+  alignment_not_power_of_two: 'range_start_unaligned',
+  range_not_u64: 'arithmetic_overflow',
+};
+
+/**
+ * Turns an upstream assertion failure raised by the range primitives into the boot panic it is
+ * upstream (message = the upstream assertion text). Anything else is rethrown untouched.
+ */
+function asBootPanic(e: unknown): never {
+  if (e instanceof RangeAlgebraError) throw new BootPanic(e.assertion);
+  if (e instanceof MemoryRangeError) {
+    const kind = panicKindOf(e.assertion) ?? MEMORY_RANGE_FALLBACK_KIND[e.code] ?? 'range_start_gt_end';
+    throw new BootPanic(e.assertion, kind);
+  }
+  throw e;
+}
+
+/** Runs `f`, converting range-primitive assertion failures into {@link BootPanic}s. */
+function panicking<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    return asBootPanic(e);
+  }
+}
+
+/** A vnode must be a u32, as upstream's type is. */
+function checkVnode(vnode: number, what: string): void {
+  if (!Number.isInteger(vnode) || vnode < 0 || vnode >= U32_LIMIT) {
+    throw new AddressSpaceError('invalid_argument', `${what}: vnode ${String(vnode)} is not a u32`);
+  }
+}
+
+/** Sorts by start, keeping the original order for equal starts (see {@link AddressSpaceManager.init}). */
+function sortByStart<T>(items: [MemoryRange, T][]): void {
+  items.sort(([a], [b]) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+/** Pushes onto a fixed-capacity list the way arrayvec's `push` does: panicking when full. */
+function pushBounded<T>(list: T[], item: T, capacity: number, panicText: string): void {
+  if (list.length >= capacity) throw new BootPanic(panicText, 'capacity_exceeded');
+  list.push(item);
+}
+
+/**
+ * The VTL2 address space (upstream `AddressSpaceManager`).
+ *
+ * Invariants, established by {@link AddressSpaceManager.init} and kept by allocation: entries are
+ * non-empty, sorted by start, non-overlapping, and together cover exactly the non-empty VTL2 RAM
+ * given to `init`; every entry lies inside one VTL2 RAM entry and carries its vnode; there are at
+ * most {@link MAX_ADDRESS_SPACE_ENTRIES} of them. Entries are never merged (handoff.md §9.3.7),
+ * so adjacent entries may have equal usage and vnode.
+ */
+export class AddressSpaceManager {
+  #entries: AddressRange[] = [];
+  #vtl2Pool = false;
+
+  /**
+   * Builds the address space into `manager` (a new, empty one by default) and returns it, as
+   * upstream's `AddressSpaceManagerBuilder::init` does (handoff.md §9.3):
+   *
+   * 1. more than 64 VTL2 RAM entries → `RamLen`; a `manager` that already has entries →
+   *    `AlreadyInitialized` (an `init` that produced no entries leaves it "empty", as upstream);
+   * 2. the persisted span is split at one page into header and payload; a 1-page span gives an
+   *    empty payload, a shorter one panics "assertion failed: offset <= self.len()";
+   * 3. the reserved list is header, payload, config ranges, reserved region, sidecar image, page
+   *    tables, log buffer, sorted by start. Upstream uses `sort_unstable_by_key`, but for at most
+   *    20 elements Rust's unstable sort is a plain insertion sort, which is stable; so we sort
+   *    stably and equal starts keep that push order. It matters only for an empty range sharing
+   *    a start with a non-empty one (e.g. the empty payload of a 1-page span where a config range
+   *    begins): placed first it is skipped by the walk, placed after it would panic
+   *    "right not sorted". More than 20 entries panic like arrayvec's `extend`;
+   * 4. `bootshimUsed` is walked against that list: uncovered parts of `used` become `Used`,
+   *    covered parts take the reserved type, and the first part of a reserved range outside
+   *    `used` throws `ReservedRangeOutsideBootshimUsed` reporting only that outside part;
+   * 5. pool ranges are appended as `Vtl2GpaPool` (any pool range, even an empty one, sets
+   *    {@link hasVtl2Pool}) and the list is sorted by start again, stably. Above 20 elements
+   *    upstream's sort is genuinely unstable, but equal starts of non-empty ranges are an overlap
+   *    that panics "right not sorted" whatever the order; pool ranges stay after the used pieces;
+   * 6. the VTL2 RAM is walked against that list: RAM alone is `Free`, RAM covered by a piece takes
+   *    its usage, and a piece outside the RAM panics "vtl2 range {:#x?} used by {:?} not contained
+   *    in vtl2 ram". A pool range overlapping a used or reserved piece makes the list unsorted,
+   *    which panics "right not sorted" (a pool range merely touching is fine).
+   *
+   * The walks are lazy, as upstream, so the first failure in address order is the one reported.
+   * Upstream aborts on a panic and returns a builder error before touching the manager; here the
+   * manager is left unchanged in both cases.
+   *
+   * @throws {AddressSpaceError} for the builder errors (and `invalid_argument` for non-u32 vnodes).
+   * @throws {BootPanic} where upstream panics.
+   */
+  static init(init: AddressSpaceInit, manager: AddressSpaceManager = new AddressSpaceManager()): AddressSpaceManager {
+    const { vtl2Ram, bootshimUsed, persistedSpan, configRanges, poolRanges } = init;
+    if (vtl2Ram.length > MAX_VTL2_RAM_RANGES) {
+      throw new AddressSpaceError('ram_len', `RamLen { len: ${vtl2Ram.length}, max: ${MAX_VTL2_RAM_RANGES} }`, {
+        len: vtl2Ram.length,
+        max: MAX_VTL2_RAM_RANGES,
+      });
+    }
+    if (manager.#entries.length !== 0) throw new AddressSpaceError('already_initialized', 'AlreadyInitialized');
+    vtl2Ram.forEach((e, i) => checkVnode(e.vnode, `vtl2Ram[${i}]`));
+
+    return panicking(() => {
+      // Step 2.
+      const [header, payload] = persistedSpan.splitAtOffset(PAGE_SIZE);
+
+      // Step 3: two pushes, then `extend`s, into an ArrayVec of 20.
+      const reserved: [MemoryRange, ReservedType][] = [
+        [header, ReservedType.PersistedStateHeader],
+        [payload, ReservedType.PersistedStatePayload],
+      ];
+      const optional: [MemoryRange | undefined, ReservedType][] = [
+        [init.reserved, ReservedType.Vtl2Reserved],
+        [init.sidecarImage, ReservedType.SidecarImage],
+        [init.pageTables, ReservedType.TdxPageTables],
+        [init.logBuffer, ReservedType.BootshimLogBuffer],
+      ];
+      const extended: [MemoryRange, ReservedType][] = [
+        ...configRanges.map((r): [MemoryRange, ReservedType] => [r, ReservedType.Vtl2Config]),
+        ...optional.flatMap(([r, t]): [MemoryRange, ReservedType][] => (r === undefined ? [] : [[r, t]])),
+      ];
+      for (const item of extended) pushBounded(reserved, item, RESERVED_LIST_CAPACITY, ARRAYVEC_EXTEND_PANIC);
+      sortByStart(reserved);
+
+      // Step 4.
+      const used: [MemoryRange, AddressUsage][] = [];
+      for (const [piece, label] of walkRanges([[bootshimUsed, 'Used'] as const], reserved)) {
+        if (label.kind === 'left') used.push([piece, 'Used']);
+        else if (label.kind === 'both') used.push([piece, label.right]);
+        else if (label.kind === 'right') {
+          throw new AddressSpaceError(
+            'reserved_range_outside_bootshim_used',
+            `ReservedRangeOutsideBootshimUsed { reserved: ${debugRangePlain(piece)}, typ: ${label.right}, ` +
+              `bootshim_used: ${debugRangePlain(bootshimUsed)} }`,
+            { reserved: piece, typ: label.right, bootshimUsed },
+          );
+        }
+      }
+
+      // Step 5.
+      let vtl2Pool = false;
+      for (const range of poolRanges) {
+        used.push([range, ReservedType.Vtl2GpaPool]);
+        vtl2Pool = true;
+      }
+      sortByStart(used);
+
+      // Step 6.
+      const entries: AddressRange[] = [];
+      const ram = vtl2Ram.map((e) => [e.range, e.vnode] as const);
+      for (const [piece, label] of walkRanges(ram, used)) {
+        if (label.kind === 'left') {
+          pushBounded(entries, { range: piece, vnode: label.left, usage: 'Free' }, MAX_ADDRESS_SPACE_ENTRIES, ARRAYVEC_PUSH_PANIC);
+        } else if (label.kind === 'both') {
+          pushBounded(entries, { range: piece, vnode: label.left, usage: label.right }, MAX_ADDRESS_SPACE_ENTRIES, ARRAYVEC_PUSH_PANIC);
+        } else if (label.kind === 'right') {
+          throw new BootPanic(
+            `vtl2 range ${debugRange(piece)} used by ${debugUsage(label.right)} not contained in vtl2 ram`,
+            'vtl2_range_outside',
+          );
+        }
+      }
+
+      manager.#entries = entries.map((e) => Object.freeze(e));
+      if (vtl2Pool) manager.#vtl2Pool = true;
+      return manager;
+    });
+  }
+
+  /**
+   * Upstream allocates with `len = len.div_ceil(4096) * 4096`: a zero length is refused first,
+   * and a length that rounds up past u64 overflows (an "attempt to multiply with overflow" panic,
+   * since the scenario format assumes overflow checks).
+   */
+  static #roundLen(len: bigint): bigint | undefined {
+    if (typeof len !== 'bigint' || len < 0n || len >= U64_LIMIT) {
+      throw new AddressSpaceError('invalid_argument', `allocation length ${String(len)} is not a u64`);
+    }
+    if (len === 0n) return undefined;
+    const rounded = ((len + PAGE_SIZE - 1n) / PAGE_SIZE) * PAGE_SIZE;
+    if (rounded >= U64_LIMIT) throw new BootPanic('attempt to multiply with overflow', 'arithmetic_overflow');
+    return rounded;
+  }
+
+  /**
+   * Allocates `len` bytes (rounded up to 4 KiB) of Free memory for `usage` (handoff.md §9.4).
+   *
+   * Entries are scanned in address order (LowMemory) or in reverse (HighMemory); the first one
+   * that is Free, at least `len` long and on `vnode` (any vnode when undefined) is carved: the
+   * allocation comes from its low end (LowMemory) or high end (HighMemory), and the entry is
+   * split into free-left, used and free-right, dropping empty pieces. A `Vtl2GpaPool` allocation
+   * sets {@link hasVtl2Pool}.
+   *
+   * @returns the allocated range, or undefined when `len` is 0 or nothing fits (the manager is
+   *   then unchanged).
+   * @throws {AddressSpaceError} `invalid_argument` if `len` is not a u64 or `vnode` not a u32.
+   * @throws {BootPanic} `capacity_exceeded` if the address space is full and must grow.
+   */
+  allocate(vnode: number | undefined, len: bigint, usage: AllocatableUsage, policy: AllocationPolicy): MemoryRange | undefined {
+    return this.#allocate(vnode, len, usage, policy, undefined);
+  }
+
+  /**
+   * Like {@link allocate}, but the entry must also have an `alignedSubrange(alignment)` at least
+   * `len` long, and the allocation is carved from that aligned sub-range. So LowMemory aligns
+   * only the allocation's START and HighMemory only its END; the other end is aligned only if
+   * `len` is a multiple of `alignment` (handoff.md §9.4, §15.15). An alignment no entry can
+   * satisfy yields undefined.
+   *
+   * As upstream, the aligned sub-range is computed for every entry scanned before its other
+   * checks, so a non-power-of-two alignment panics ("assertion failed:
+   * alignment.is_power_of_two()") as soon as one entry is scanned.
+   *
+   * @throws see {@link allocate}, plus {@link BootPanic} for a bad alignment.
+   */
+  allocateAligned(
+    vnode: number | undefined,
+    len: bigint,
+    usage: AllocatableUsage,
+    policy: AllocationPolicy,
+    alignment: bigint,
+  ): MemoryRange | undefined {
+    return this.#allocate(vnode, len, usage, policy, alignment);
+  }
+
+  /** Upstream `allocate_inner` + `allocate_range`. */
+  #allocate(
+    vnode: number | undefined,
+    len: bigint,
+    usage: AllocatableUsage,
+    policy: AllocationPolicy,
+    alignment: bigint | undefined,
+  ): MemoryRange | undefined {
+    if (vnode !== undefined) checkVnode(vnode, 'allocate');
+    const rounded = AddressSpaceManager.#roundLen(len);
+    if (rounded === undefined) return undefined;
+
+    return panicking(() => {
+      const fits = (e: AddressRange): boolean => {
+        // Computed first, for every entry, as upstream's `find_index` does.
+        const aligned = alignment === undefined || e.range.alignedSubrange(alignment).len >= rounded;
+        return e.usage === 'Free' && e.range.len >= rounded && (vnode === undefined || e.vnode === vnode) && aligned;
+      };
+      const n = this.#entries.length;
+      let index: number | undefined;
+      for (let k = 0; k < n; k++) {
+        const i = policy === 'LowMemory' ? k : n - 1 - k;
+        if (fits(this.#entries[i] as AddressRange)) {
+          index = i;
+          break;
+        }
+      }
+      if (index === undefined) return undefined;
+
+      const entry = this.#entries[index] as AddressRange;
+      const sub = alignment === undefined ? entry.range : entry.range.alignedSubrange(alignment);
+      const carved =
+        policy === 'LowMemory' ? sub.splitAtOffset(rounded)[0] : sub.splitAtOffset(sub.len - rounded)[1];
+      const left = new MemoryRange(entry.range.start, carved.start);
+      const right = new MemoryRange(carved.end, entry.range.end);
+      const pieces: AddressRange[] = [
+        ...(left.isEmpty() ? [] : [{ range: left, vnode: entry.vnode, usage: 'Free' as const }]),
+        { range: carved, vnode: entry.vnode, usage },
+        ...(right.isEmpty() ? [] : [{ range: right, vnode: entry.vnode, usage: 'Free' as const }]),
+      ];
+      // Upstream rewrites the entry in place and `insert`s the free pieces into its ArrayVec,
+      // which panics when full; check before changing anything.
+      if (n + pieces.length - 1 > MAX_ADDRESS_SPACE_ENTRIES) throw new BootPanic(ARRAYVEC_PUSH_PANIC, 'capacity_exceeded');
+      this.#entries.splice(index, 1, ...pieces.map((p) => Object.freeze(p)));
+      if (usage === ReservedType.Vtl2GpaPool) this.#vtl2Pool = true;
+      return carved;
+    });
+  }
+
+  /**
+   * Every entry as its `MemoryVtlType` (handoff.md §1.4), with touching entries of equal type
+   * merged (upstream `merge_adjacent_ranges` on the type alone). Vnodes are ignored, so Free and
+   * Used pieces form one VTL2_RAM run even across VTL2 RAM entries and NUMA nodes
+   * (handoff.md §9.5, §15.16). This is the view E820 is built from.
+   */
+  vtl2Ranges(): { range: MemoryRange; vtlType: MemoryVtlType }[] {
+    return panicking(() =>
+      [...mergeAdjacentRanges(this.#entries.map((e) => [e.range, usageToVtlType(e.usage)] as const))].map(
+        ([range, vtlType]) => ({ range, vtlType }),
+      ),
+    );
+  }
+
+  /**
+   * The reserved entries, unmerged, in address order (upstream `reserved_vtl2_ranges`): a
+   * reserved range split by a VTL2 RAM entry boundary appears as two rows. This is the view
+   * `/memreserve/` is built from.
+   */
+  reservedVtl2Ranges(): { range: MemoryRange; type: ReservedType }[] {
+    return this.#entries.flatMap((e) => (e.usage === 'Free' || e.usage === 'Used' ? [] : [{ range: e.range, type: e.usage }]));
+  }
+
+  /** The Free entries on `vnode`, in address order, unmerged. */
+  freeRanges(vnode: number): MemoryRange[] {
+    return this.#entries.filter((e) => e.usage === 'Free' && e.vnode === vnode).map((e) => e.range);
+  }
+
+  /**
+   * Whether a VTL2 GPA pool exists: set by `init` when any pool range was carried over, and by a
+   * successful `Vtl2GpaPool` allocation; never cleared (upstream `has_vtl2_pool`).
+   */
+  hasVtl2Pool(): boolean {
+    return this.#vtl2Pool;
+  }
+
+  /** A snapshot of the entries in address order (frozen objects), for debugging and tests. */
+  entries(): AddressRange[] {
+    return [...this.#entries];
+  }
+}
+
+/**
+ * {@link AddressSpaceManager.init} as upstream's callers use it:
+ * `.expect("failed to initialize address space manager")`, so a builder error becomes the
+ * panic "failed to initialize address space manager: {error:?}" (kind
+ * `address_space_init_failed`). Panics from inside `init` pass through unchanged, and so does an
+ * `invalid_argument` error (a caller bug with no upstream counterpart).
+ *
+ * @throws {BootPanic} on any failure upstream would panic on.
+ */
+export function initOrPanic(init: AddressSpaceInit, manager?: AddressSpaceManager): AddressSpaceManager {
+  try {
+    return AddressSpaceManager.init(init, manager);
+  } catch (e) {
+    if (e instanceof AddressSpaceError && e.code !== 'invalid_argument') {
+      throw new BootPanic(`failed to initialize address space manager: ${e.debug}`, 'address_space_init_failed');
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * What `openhcl_boot` tells the kernel and usermode about memory (handoff.md §11): the x86
+ * E820 map (§11.1) and the `/openhcl` unified memory map (§11.3), plus their scenario-format
+ * JSON forms (shared/spec/scenario-format.md, boot step output `e820`, `e820_ext_used` and
+ * `openhcl_memory_map`).
+ *
+ * These are pure functions of the topology the boot shim already computed; they never read
+ * guest memory. Where upstream panics, they throw {@link BootPanic} with the upstream text, so
+ * the boot entry point can report it like any other boot-shim panic.
+ */
+import type { RangeJson } from '../format/state-json.js';
+import { formatHex, type MemoryRange } from '../memory/range.js';
+import { RangeAlgebraError, walkRanges } from '../memory/range-algebra.js';
+import { igvmTypeName, MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
+import { BootPanic } from './panic.js';
+import type { HostMemoryEntry } from './types.js';
+
+/**
+ * One item of the address-space manager's merged `vtl2_ranges()` view (handoff.md §9.5): a
+ * range and the `MemoryVtlType` it is reported as.
+ */
+export interface Vtl2RangeEntry {
+  range: MemoryRange;
+  /** `MemoryVtlType` value (u32 open enum). */
+  vtlType: number;
+}
+
+/** The two E820 types the boot shim ever emits (Linux `E820_RAM` = 1, `E820_RESERVED` = 2). */
+export type E820Type = 'E820_RAM' | 'E820_RESERVED';
+
+/** One E820 entry as `boot_params.e820_map` / `SETUP_E820_EXT` hold it. */
+export interface E820Entry {
+  /** Start GPA (u64). */
+  addr: bigint;
+  /** Length in bytes (u64). */
+  size: bigint;
+  type: E820Type;
+}
+
+/** The E820 map handed to the x86 kernel (handoff.md §11.1). */
+export interface E820Map {
+  /**
+   * Every entry in emission order. The first {@link E820_INLINE_CAPACITY} are in
+   * `boot_params.e820_map`; the rest are in the `SETUP_E820_EXT` setup_data.
+   */
+  entries: E820Entry[];
+  /** True iff more than {@link E820_INLINE_CAPACITY} entries exist, so the extension is chained. */
+  extUsed: boolean;
+}
+
+/** `boot_params.e820_map` slots (its count, `e820_entries`, is a u8; the array holds 128). */
+export const E820_INLINE_CAPACITY = 128;
+/** Slots in the boot shim's `SETUP_E820_EXT` setup_data (20-byte packed entries). */
+export const E820_EXT_CAPACITY = 512;
+/** Total entries the boot shim can describe; one more panics (handoff.md §1.7, §11.1). */
+export const E820_MAX_ENTRIES = E820_INLINE_CAPACITY + E820_EXT_CAPACITY;
+
+/** VTL2 types reported to the kernel as `E820_RESERVED`: every VTL2 RAM type except VTL2_RAM. */
+const E820_RESERVED_TYPES: ReadonlySet<number> = new Set([
+  MemoryVtlType.VTL2_CONFIG,
+  MemoryVtlType.VTL2_SIDECAR_IMAGE,
+  MemoryVtlType.VTL2_SIDECAR_NODE,
+  MemoryVtlType.VTL2_RESERVED,
+  MemoryVtlType.VTL2_GPA_POOL,
+  MemoryVtlType.VTL2_TDX_PAGE_TABLES,
+  MemoryVtlType.VTL2_BOOTSHIM_LOG_BUFFER,
+  MemoryVtlType.VTL2_PERSISTED_STATE_HEADER,
+  MemoryVtlType.VTL2_PERSISTED_STATE_PROTOBUF,
+]);
+
+/**
+ * Rust's `{:?}` of an open-enum `MemoryVtlType`: the name when it has one, else the tuple form.
+ * Only used inside panic text, whose values scenario-format.md allows to be formatted freely.
+ */
+function debugVtlType(v: number): string {
+  return vtlTypeName(v) ?? `MemoryVtlType(${v})`;
+}
+
+/** Rust's `{:#x?}` of a `MemoryRange`, as the vectors' other range-bearing panics print it. */
+function debugRange(r: MemoryRange): string {
+  return `MemoryRange {\n    start: ${formatHex(r.start)},\n    end: ${formatHex(r.end)},\n}`;
+}
+
+/**
+ * Upstream `build_e820_map` (handoff.md §11.1): one entry per `vtl2_ranges()` item, in order.
+ * VTL2_RAM becomes `E820_RAM`; the other VTL2 RAM types become `E820_RESERVED`. Entries are NOT
+ * merged: adjacent reserved ranges of different VTL types (header and payload, say) stay two
+ * entries, because the merged view only merges equal types.
+ *
+ * Checks run in upstream's per-entry order, so a bad type early in the list panics before an
+ * overflow and an overflow at entry 641 panics before a bad type later on.
+ *
+ * @throws {BootPanic} "unexpected vtl2 ram type …" for a type that is not a VTL2 RAM type (VTL0,
+ *   the MMIO types, unknown values). Upstream's text is not in the vectors; ours follows
+ *   handoff.md's prefix. The scenario kind table has no row for it, so it carries
+ *   `e820_overflow`, the kind of the only other `build_e820_map` failure. The address-space
+ *   manager never produces such a type, so a boot cannot reach this.
+ * @throws {BootPanic} `e820_overflow` "building e820 map must succeed: OutOfE820Entries" when
+ *   more than {@link E820_MAX_ENTRIES} entries are needed (upstream's `.expect` on the builder's
+ *   error).
+ */
+export function buildE820(vtl2Ranges: readonly Vtl2RangeEntry[]): E820Map {
+  const entries: E820Entry[] = [];
+  for (const { range, vtlType } of vtl2Ranges) {
+    let type: E820Type;
+    if (vtlType === MemoryVtlType.VTL2_RAM) type = 'E820_RAM';
+    else if (E820_RESERVED_TYPES.has(vtlType)) type = 'E820_RESERVED';
+    else {
+      throw new BootPanic(
+        `unexpected vtl2 ram type ${debugVtlType(vtlType)} for range ${debugRange(range)}`,
+        'e820_overflow',
+      );
+    }
+    if (entries.length === E820_MAX_ENTRIES) {
+      throw new BootPanic('building e820 map must succeed: OutOfE820Entries', 'e820_overflow');
+    }
+    entries.push({ addr: range.start, size: range.len, type });
+  }
+  return { entries, extUsed: entries.length > E820_INLINE_CAPACITY };
+}
+
+/** Scenario-format JSON of one E820 entry: u64 values as lowercase `"0x…"` strings. */
+export interface E820EntryJson {
+  addr: string;
+  size: string;
+  type: E820Type;
+}
+
+/**
+ * The scenario-format `e820` list of a boot step. Takes the entries (not the whole map)
+ * because the step's other key, `e820_ext_used`, is just {@link E820Map.extUsed}.
+ */
+export function e820ToJson(entries: readonly E820Entry[]): E820EntryJson[] {
+  return entries.map((e) => ({ addr: formatHex(e.addr), size: formatHex(e.size), type: e.type }));
+}
+
+/**
+ * One `/openhcl` `memory@` node (handoff.md §11.3). Memory nodes describe partition RAM and
+ * what VTL2 uses it for; MMIO nodes carry only a range and VTL0_MMIO (5) or VTL2_MMIO (6).
+ */
+export type OpenhclMapNode =
+  | {
+      kind: 'memory';
+      range: MemoryRange;
+      /** `openhcl,memory-type`: VTL0 (0) for RAM VTL2 does not use, else the VTL2 type. */
+      vtlType: number;
+      /** `numa-node-id`, always the HOST entry's vnode. */
+      vnode: number;
+      /** `microsoft,igvm-type`, always the HOST entry's type. */
+      igvmType: number;
+    }
+  | { kind: 'mmio'; range: MemoryRange; vtlType: number };
+
+/**
+ * Upstream's `/openhcl` map (handoff.md §11.3): `walk_ranges(partition_ram, vtl2_ranges())`,
+ * then one node per VTL0 MMIO range (type 5) and per VTL2 MMIO range (type 6), in DT order.
+ *
+ * - Left (host RAM VTL2 does not use) → a memory node of type VTL0 (0);
+ * - Both → a memory node of the VTL2 type, but with the HOST entry's igvm type and vnode, so
+ *   nodes split at both host-entry and VTL2-type boundaries;
+ * - Right (VTL2 memory outside every host entry) → panic;
+ * - Neither → nothing.
+ *
+ * `partitionRam` is the host memory entries as parsed, unmerged. Upstream's host-DT parser
+ * already sorts them; we stable-sort a copy by start as well, which changes nothing for sorted
+ * input and keeps this function a complete description of the rule.
+ *
+ * @throws {BootPanic} `vtl2_range_outside` "vtl2 range … not contained in partition ram" for a
+ *   Right piece (the vectors never hit it, so the text follows handoff.md; the range is printed
+ *   like the vectors' other range-bearing panics).
+ * @throws {BootPanic} `walk_left_not_sorted` / `walk_right_not_sorted` with upstream's walk text
+ *   if host entries overlap or `vtl2Ranges` is unsorted.
+ */
+export function buildOpenhclMemoryMap(
+  partitionRam: readonly HostMemoryEntry[],
+  vtl2Ranges: readonly Vtl2RangeEntry[],
+  vtl0Mmio: readonly MemoryRange[],
+  vtl2Mmio: readonly MemoryRange[],
+): OpenhclMapNode[] {
+  const host = stableSortByStart(partitionRam, (e) => e.range);
+  const nodes: OpenhclMapNode[] = [];
+  try {
+    for (const [range, piece] of walkRanges(
+      host.map((e) => [e.range, e] as const),
+      vtl2Ranges.map((r) => [r.range, r.vtlType] as const),
+    )) {
+      switch (piece.kind) {
+        case 'left':
+          nodes.push({
+            kind: 'memory',
+            range,
+            vtlType: MemoryVtlType.VTL0,
+            vnode: piece.left.vnode,
+            igvmType: piece.left.memType,
+          });
+          break;
+        case 'both':
+          nodes.push({ kind: 'memory', range, vtlType: piece.right, vnode: piece.left.vnode, igvmType: piece.left.memType });
+          break;
+        case 'right':
+          throw new BootPanic(`vtl2 range ${debugRange(range)} not contained in partition ram`, 'vtl2_range_outside');
+        case 'neither':
+          break;
+      }
+    }
+  } catch (err) {
+    // The walk's ordering assertions are boot-shim panics too; re-raise them as such.
+    if (err instanceof RangeAlgebraError && (err.code === 'walk_left_not_sorted' || err.code === 'walk_right_not_sorted')) {
+      throw new BootPanic(err.assertion, err.code);
+    }
+    throw err;
+  }
+  for (const range of vtl0Mmio) nodes.push({ kind: 'mmio', range, vtlType: MemoryVtlType.VTL0_MMIO });
+  for (const range of vtl2Mmio) nodes.push({ kind: 'mmio', range, vtlType: MemoryVtlType.VTL2_MMIO });
+  return nodes;
+}
+
+/** A stable sort by range start (Array.prototype.sort is stable since ES2019), on a copy. */
+function stableSortByStart<T>(items: readonly T[], rangeOf: (item: T) => MemoryRange): T[] {
+  return [...items].sort((a, b) => {
+    const sa = rangeOf(a).start;
+    const sb = rangeOf(b).start;
+    return sa < sb ? -1 : sa > sb ? 1 : 0;
+  });
+}
+
+/** Scenario-format JSON of one `/openhcl` node: types by upstream name, numbers when unnamed. */
+export type OpenhclMapNodeJson =
+  | { range: RangeJson; vtl_type: string | number; vnode: number; igvm_type: string | number }
+  | { range: RangeJson; vtl_type: string | number };
+
+/**
+ * The scenario-format `openhcl_memory_map` (what usermode's parser ends up with): the nodes
+ * STABLE-sorted by start, memory nodes as `{range, vtl_type, vnode, igvm_type}` and MMIO nodes
+ * as `{range, vtl_type}`. The sort is stable because usermode uses `sort_by_key`, so nodes with
+ * equal starts (an empty MMIO range, say) keep DT order.
+ */
+export function openhclMapToJson(nodes: readonly OpenhclMapNode[]): OpenhclMapNodeJson[] {
+  return stableSortByStart(nodes, (n) => n.range).map((n) => {
+    const range = { start: formatHex(n.range.start), end: formatHex(n.range.end) };
+    const vtl_type = vtlTypeName(n.vtlType) ?? n.vtlType;
+    return n.kind === 'memory'
+      ? { range, vtl_type, vnode: n.vnode, igvm_type: igvmTypeName(n.igvmType) ?? n.igvmType }
+      : { range, vtl_type };
+  });
+}
+
+/**
+ * The `/openhcl` `memory@` node as written into the FDT: the properties usermode's parser reads
+ * (handoff.md §11.3–11.4). Memory nodes carry `reg`, `numa-node-id`, `microsoft,igvm-type` and
+ * `openhcl,memory-type`; MMIO nodes only `reg` and `openhcl,memory-type`.
+ *
+ * Structurally assignable to usermode's `OpenhclDtNode`, so the two sides meet only through
+ * this shape, as they meet only through the FDT upstream.
+ */
+export interface OpenhclFdtNode {
+  /** Node name, `memory@{start:x}` (lowercase hex, no `0x`). */
+  name: string;
+  /** `reg`: `<start len>` as two u64 cells. */
+  reg: [bigint, bigint];
+  /** `openhcl,memory-type`. */
+  memoryType: number;
+  /** `numa-node-id` (memory nodes only). */
+  numaNodeId?: number;
+  /** `microsoft,igvm-type` (memory nodes only; written as a u32 cell). */
+  igvmType?: number;
+}
+
+/** The FDT `/openhcl` `memory@` children for `nodes`, in DT order (not sorted). */
+export function openhclMapToFdtNodes(nodes: readonly OpenhclMapNode[]): OpenhclFdtNode[] {
+  return nodes.map((n) => {
+    const base = { name: `memory@${n.range.start.toString(16)}`, reg: [n.range.start, n.range.len] as [bigint, bigint], memoryType: n.vtlType };
+    return n.kind === 'memory' ? { ...base, numaNodeId: n.vnode, igvmType: n.igvmType } : base;
+  });
+}

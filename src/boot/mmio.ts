@@ -1,0 +1,126 @@
+/**
+ * VMBus MMIO on the fresh path (handoff.md §8.2): which MMIO ranges VTL0 and VTL2 get when the
+ * topology comes from the host.
+ *
+ * The restore path never calls this: it carries the saved MMIO over (§7.13).
+ */
+import { formatHex, MemoryRange } from '../memory/range.js';
+import { RangeAlgebraError, subtractRanges } from '../memory/range-algebra.js';
+import { BootPanic } from './panic.js';
+import type { HostDt, ShimParams } from './types.js';
+
+/** The upstream `DtError` variants the boot shim can raise while reading host DT params. */
+export type DtErrorName = 'NotEnoughVtl0Mmio' | 'NotEnoughVtl2Mmio' | 'Vtl0Vmbus' | 'Vtl2Vmbus';
+
+/**
+ * The panic `openhcl_boot`'s `main` raises for a `DtError` from `PartitionInfo::read_from_dt`:
+ * "unable to read device tree params {:?}" (the variant's Debug name, e.g. `NotEnoughVtl0Mmio`).
+ */
+export function dtErrorPanic(error: DtErrorName): BootPanic {
+  return new BootPanic(`unable to read device tree params ${error}`, 'dt_error');
+}
+
+/** Lower bound of the default VTL2 MMIO size: 128 MiB (upstream `calculate_default_mmio_size`). */
+export const MIN_DEFAULT_VTL2_MMIO = 128n << 20n;
+/** Upper bound of the default VTL2 MMIO size: 1 GiB. */
+export const MAX_DEFAULT_VTL2_MMIO = 1n << 30n;
+/** VTL2 MMIO is only carved from VTL0 ranges starting at or above 4 GiB. */
+export const VTL2_MMIO_MIN_START = 4n << 30n;
+
+/** The fresh path's MMIO split (fresh arrays; the host's lists are never aliased). */
+export interface MmioSelection {
+  /** VTL0's VMBus MMIO: the host's list, or that list minus the VTL2 carve-out. */
+  vtl0Mmio: MemoryRange[];
+  /** VTL2's VMBus MMIO: the host's list, or the single carved range. */
+  vtl2Mmio: MemoryRange[];
+}
+
+/**
+ * Upstream's MMIO selection in `topology_from_host_dt` (handoff.md §8.2).
+ *
+ * Not isolated and `Host` mode: the host's VTL0 and VTL2 VMBus MMIO lists, as given.
+ *
+ * Isolated (VBS, SNP, TDX, CCA) or `Vtl2` mode:
+ * 1. host size = the `Vtl2` mode's `mmio_size`, else 0;
+ * 2. if the host's VTL2 VMBus lists any MMIO, both host lists are used as given, provided the
+ *    VTL2 ranges total at least the host size (else `DtError::NotEnoughVtl2Mmio`);
+ * 3. otherwise size = `max(host size, clamp(vtl0_mmio[1].len / 2, 128 MiB, 1 GiB))`; a missing
+ *    `vtl0_mmio[1]` is Rust's "index out of bounds: the len is {len} but the index is 1";
+ * 4. the VTL2 range is carved from the END of the highest VTL0 range starting at or above
+ *    4 GiB; if that range is smaller than the size, or there is none, `DtError::NotEnoughVtl0Mmio`;
+ * 5. VTL0 keeps its list minus the carve, which must still hold exactly 2 ranges (panic
+ *    "vtl0 mmio ranges are not 2 {:#x?}").
+ *
+ * A `DtError` ends the boot with {@link dtErrorPanic}'s text, so it is thrown here as that panic.
+ *
+ * Where handoff.md is silent:
+ * - A missing VMBus node where the lists are used as given yields an empty list: the caller
+ *   raises `DtError::Vtl0Vmbus` / `Vtl2Vmbus` afterwards (§6.1 step 7), as upstream does when it
+ *   reads the connection IDs. A missing VTL2 node in the carve path counts as "no host VTL2
+ *   MMIO" for the same reason. A missing VTL0 node in the carve path, which needs VTL0's
+ *   ranges, raises `DtError::Vtl0Vmbus` here: it is the error the boot ends with either way.
+ * - "Highest" means the highest start (ties: the later one, as Rust's `max_by_key`).
+ * - Step 5's panic text follows handoff.md ("vtl0 mmio ranges are not 2 …" then the ranges in
+ *   Rust's `{:#x?}` list form); no vector pins it. Upstream writes the check as an `assert_eq!`,
+ *   whose real message may carry an "assertion `left == right` failed: " prefix and left/right
+ *   lines; the kind is `vtl0_mmio_not_2` regardless.
+ * - An unsorted VTL0 list makes the subtraction panic "left not sorted", as upstream's
+ *   `subtract_ranges` would.
+ *
+ * @throws {BootPanic} `dt_error`, `index_out_of_bounds`, `vtl0_mmio_not_2` or a walk panic.
+ */
+export function selectMmio(shim: ShimParams, host: HostDt): MmioSelection {
+  const mode = host.memoryAllocationMode;
+  const hostVtl0 = host.vmbusVtl0?.mmio ?? [];
+  const hostVtl2 = host.vmbusVtl2?.mmio ?? [];
+  if (shim.isolation === 'None' && mode.kind === 'Host') {
+    return { vtl0Mmio: [...hostVtl0], vtl2Mmio: [...hostVtl2] };
+  }
+
+  const hostSize = mode.kind === 'Vtl2' ? (mode.mmioSize ?? 0n) : 0n;
+  if (hostVtl2.length !== 0) {
+    const total = hostVtl2.reduce((sum, r) => sum + r.len, 0n);
+    if (total < hostSize) throw dtErrorPanic('NotEnoughVtl2Mmio');
+    return { vtl0Mmio: [...hostVtl0], vtl2Mmio: [...hostVtl2] };
+  }
+
+  if (host.vmbusVtl0 === null) throw dtErrorPanic('Vtl0Vmbus');
+  const second = hostVtl0[1];
+  if (second === undefined) {
+    throw new BootPanic(`index out of bounds: the len is ${hostVtl0.length} but the index is 1`, 'index_out_of_bounds');
+  }
+  const defaultSize = clamp(second.len / 2n, MIN_DEFAULT_VTL2_MMIO, MAX_DEFAULT_VTL2_MMIO);
+  const size = hostSize > defaultSize ? hostSize : defaultSize;
+
+  let highest: MemoryRange | undefined;
+  for (const r of hostVtl0) {
+    if (r.start >= VTL2_MMIO_MIN_START && (highest === undefined || r.start >= highest.start)) highest = r;
+  }
+  if (highest === undefined || highest.len < size) throw dtErrorPanic('NotEnoughVtl0Mmio');
+  const vtl2 = new MemoryRange(highest.end - size, highest.end);
+
+  let vtl0: MemoryRange[];
+  try {
+    vtl0 = [...subtractRanges(hostVtl0, [vtl2])];
+  } catch (e) {
+    if (e instanceof RangeAlgebraError) throw new BootPanic(e.assertion);
+    throw e;
+  }
+  if (vtl0.length !== 2) {
+    throw new BootPanic(`vtl0 mmio ranges are not 2 ${debugRangeList(vtl0)}`, 'vtl0_mmio_not_2');
+  }
+  return { vtl0Mmio: vtl0, vtl2Mmio: [vtl2] };
+}
+
+function clamp(value: bigint, min: bigint, max: bigint): bigint {
+  return value < min ? min : value > max ? max : value;
+}
+
+/** Rust's `{:#x?}` of a list of `MemoryRange`s (pretty Debug, nested four-space indentation). */
+function debugRangeList(ranges: readonly MemoryRange[]): string {
+  if (ranges.length === 0) return '[]';
+  const items = ranges.map(
+    (r) => `    MemoryRange {\n        start: ${formatHex(r.start)},\n        end: ${formatHex(r.end)},\n    },\n`,
+  );
+  return `[\n${items.join('')}]`;
+}

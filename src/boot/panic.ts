@@ -1,0 +1,93 @@
+/**
+ * Emulated `openhcl_boot` panics. Every profile is built with `panic = abort`,
+ * so a panic ends the boot; the emulator throws `BootPanic` inside the boot
+ * code and the boot entry point turns it into a result, never an exception.
+ */
+import { Vtl2PersistError } from '../errors.js';
+
+/** Stable panic kinds of shared/spec/scenario-format.md. */
+export type PanicKind =
+  | 'protobuf_region_not_contained'
+  | 'payload_len_gt_region_len'
+  | 'protobuf_decode_failed'
+  | 'bump_heap_exhausted'
+  | 'vtl2_ram_mismatch'
+  | 'persisted_header_missing'
+  | 'persisted_protobuf_missing'
+  | 'header_end_ne_region_start'
+  | 'range_start_unaligned'
+  | 'range_end_unaligned'
+  | 'range_start_gt_end'
+  | 'walk_right_not_sorted'
+  | 'walk_left_not_sorted'
+  | 'merge_not_sorted'
+  | 'merge_overlap'
+  | 'address_space_init_failed'
+  | 'vtl2_range_outside'
+  | 'dt_error'
+  | 'host_vtl2_size_too_small'
+  | 'pool_alloc_failed'
+  | 'pool_split_zero'
+  | 'vtl2_ram_alloc_failed'
+  | 'file_range_not_host_ram'
+  | 'vtl0_mmio_not_2'
+  | 'capacity_exceeded'
+  | 'index_out_of_bounds'
+  | 'e820_overflow'
+  | 'arithmetic_overflow';
+
+/** Panic-text prefixes and substrings in the scenario-format table's order: the first match decides. */
+const KIND_TABLE: readonly [string, PanicKind][] = [
+  ['protobuf region', 'protobuf_region_not_contained'],
+  ['protobuf payload len', 'payload_len_gt_region_len'],
+  ['failed to decode protobuf', 'protobuf_decode_failed'],
+  ['memory allocation of', 'bump_heap_exhausted'],
+  ['assertion `left == right` failed: vtl2 ram from persisted state', 'vtl2_ram_mismatch'],
+  ['persisted state header missing', 'persisted_header_missing'],
+  ['persisted state protobuf region missing', 'persisted_protobuf_missing'],
+  ['assertion `left == right` failed', 'header_end_ne_region_start'],
+  ['assertion failed: range.start & (PAGE_SIZE - 1) == 0', 'range_start_unaligned'],
+  ['assertion failed: range.end & (PAGE_SIZE - 1) == 0', 'range_end_unaligned'],
+  ['assertion failed: range.start <= range.end', 'range_start_gt_end'],
+  ['right not sorted', 'walk_right_not_sorted'],
+  ['left not sorted', 'walk_left_not_sorted'],
+  ['ranges are not sorted', 'merge_not_sorted'],
+  ['ranges overlap', 'merge_overlap'],
+  ['failed to initialize address space manager', 'address_space_init_failed'],
+  ['vtl2 range', 'vtl2_range_outside'],
+  ['unable to read device tree params', 'dt_error'],
+  ['host provided vtl2 ram size', 'host_vtl2_size_too_small'],
+  ['failed to allocate VTL2 pool on node', 'pool_alloc_failed'],
+  ['cannot split VTL2 pool', 'pool_split_zero'],
+  ['failed to allocate', 'vtl2_ram_alloc_failed'],
+  ['used file range', 'file_range_not_host_ram'],
+  ['vtl0 mmio ranges are not 2', 'vtl0_mmio_not_2'],
+  ['index out of bounds', 'index_out_of_bounds'],
+  ['building e820 map', 'e820_overflow'],
+  ['attempt to', 'arithmetic_overflow'],
+];
+
+/**
+ * The panic kind of a message, decided as scenario-format.md says: the first
+ * row whose text starts the message, then the first whose text appears in it.
+ * Capacity overflows have no fixed text, so callers pass that kind explicitly.
+ */
+export function panicKindOf(message: string): PanicKind | undefined {
+  return KIND_TABLE.find(([text]) => message.startsWith(text))?.[1] ?? KIND_TABLE.find(([text]) => message.includes(text))?.[1];
+}
+
+/** A place where the real openhcl_boot would panic; `message` is the text it would print. */
+export class BootPanic extends Vtl2PersistError {
+  declare readonly code: PanicKind;
+
+  constructor(message: string, kind?: PanicKind) {
+    const resolved = kind ?? panicKindOf(message);
+    if (resolved === undefined) throw new Error(`BootPanic: no panic kind matches ${JSON.stringify(message)}`);
+    super(resolved, message);
+  }
+
+  /** The stable panic kind (same as `code`). */
+  get kind(): PanicKind {
+    return this.code;
+  }
+}

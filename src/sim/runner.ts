@@ -1,0 +1,129 @@
+/**
+ * src/sim — servicing scenarios: runs a scenario's lifecycle (boot, save,
+ * corrupt, boot, …) against ONE simulated guest memory, as VTL2 memory
+ * survives servicing, and reports one result per step in the documented shape
+ * (shared/spec/scenario-format.md).
+ */
+import { boot, type BootResult } from '../boot/boot.js';
+import { openhclMapToFdtNodes } from '../boot/device-tree.js';
+import type { ShimParams } from '../boot/types.js';
+import { decodeHeader, encodeHeader, HEADER_SIZE } from '../format/header.js';
+import { GuestMemory } from '../memory/guest-memory.js';
+import { formatHex as hex } from '../memory/range.js';
+import { Vtl2PersistError } from '../errors.js';
+import { parseOpenhclMap } from '../usermode/openhcl-map.js';
+import { NO_RUNNING_INSTANCE_ERROR, saveErrorToJson, saveResultToJson, writePersistedState } from '../usermode/writer.js';
+import { bootResultToJson } from './result-json.js';
+import { resolveBootInputs, type Corruption, type Scenario, type Step } from './scenario-file.js';
+
+const U64_MOD = 1n << 64n;
+
+/** One scenario's results, in lifecycle order. */
+export interface ScenarioResult {
+  name: string;
+  steps: Record<string, unknown>[];
+}
+
+/** Options of `runScenario`. */
+export interface RunOptions {
+  /** The guest memory to run against; default a fresh one holding the scenario's `initial_memory`. */
+  memory?: GuestMemory;
+}
+
+/**
+ * A simulated VM: one guest memory, the inputs of its scenario, and the result
+ * of its latest boot. Each step method returns that step's result.
+ */
+export class SimulatedVm {
+  readonly memory: GuestMemory;
+  /** The latest boot's result, if any boot ran. */
+  lastBoot: BootResult | undefined;
+  /** The shim params of the latest boot (corruption offsets are relative to its persisted region). */
+  private lastShim: ShimParams;
+
+  constructor(
+    readonly scenario: Scenario,
+    options: RunOptions = {},
+  ) {
+    this.memory = options.memory ?? new GuestMemory();
+    if (options.memory === undefined) for (const m of scenario.initialMemory) this.memory.write(m.addr, m.bytes);
+    this.lastShim = scenario.shimParams;
+  }
+
+  /** Runs one lifecycle step. */
+  step(step: Step): Record<string, unknown> {
+    switch (step.op) {
+      case 'boot': {
+        const inputs = resolveBootInputs(this.scenario, step);
+        this.lastShim = inputs.shimParams;
+        this.lastBoot = boot({ shim: inputs.shimParams, host: inputs.hostDt, cmdline: inputs.cmdlineOptions }, this.memory);
+        return bootResultToJson(this.lastBoot);
+      }
+      case 'save': {
+        const last = this.lastBoot;
+        if (last === undefined || last.path === 'panic') return { op: 'save', error: NO_RUNNING_INSTANCE_ERROR };
+        try {
+          const parsed = parseOpenhclMap(openhclMapToFdtNodes(last.openhclMemoryMap));
+          const cpus = { noIo: step.cpusWithMappedInterruptsNoIo, outstanding: step.cpusWithOutstandingIo };
+          return { ...saveResultToJson(writePersistedState(this.memory, parsed, cpus, { crashBeforeHeader: step.crashBeforeHeader })) };
+        } catch (e) {
+          if (e instanceof Vtl2PersistError) return { ...saveErrorToJson(e) };
+          throw e;
+        }
+      }
+      case 'corrupt':
+        return this.corrupt(step.corruption);
+    }
+  }
+
+  /** Applies a corruption relative to the latest boot's `persisted_state.start`. */
+  private corrupt(c: Corruption): Record<string, unknown> {
+    const base = this.lastShim.persistedState.start;
+    // The vectors report every corruption as applied at the persisted region's start.
+    const at = base;
+    try {
+      switch (c.kind) {
+        case 'write':
+          this.memory.write(base + c.offset, c.bytes);
+          break;
+        case 'zero':
+          this.memory.zero(base + c.offset, c.len);
+          break;
+        case 'bitflip': {
+          const [byte] = this.memory.read(base + c.offset, 1n);
+          this.memory.write(base + c.offset, Uint8Array.of(byte! ^ (1 << c.bit)));
+          break;
+        }
+        case 'header': {
+          const h = decodeHeader(this.memory.read(base, HEADER_SIZE));
+          this.memory.write(
+            base,
+            encodeHeader({
+              magic: c.magic ?? h.magic,
+              protobufBase: c.protobufBase ?? h.protobufBase,
+              protobufRegionLen: c.protobufRegionLen ?? h.protobufRegionLen,
+              protobufPayloadLen: c.protobufPayloadLen ?? h.protobufPayloadLen,
+            }),
+          );
+          break;
+        }
+        case 'payload_len_delta': {
+          const h = decodeHeader(this.memory.read(base, HEADER_SIZE));
+          const len = (((h.protobufPayloadLen + c.delta) % U64_MOD) + U64_MOD) % U64_MOD;
+          this.memory.write(base, encodeHeader({ ...h, protobufPayloadLen: len }));
+          break;
+        }
+      }
+      return { op: 'corrupt', applied_at: hex(at), header_hex_after: Buffer.from(this.memory.read(base, HEADER_SIZE)).toString('hex') };
+    } catch (e) {
+      if (e instanceof Vtl2PersistError) return { op: 'corrupt', error: e.message };
+      throw e;
+    }
+  }
+}
+
+/** Runs every step of a scenario against one guest memory. */
+export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioResult {
+  const vm = new SimulatedVm(scenario, options);
+  return { name: scenario.name, steps: scenario.lifecycle.map((s) => vm.step(s)) };
+}

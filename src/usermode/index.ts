@@ -1,0 +1,34 @@
+/**
+ * src/usermode — what OpenHCL's usermode does with the boot shim's output: parse the /openhcl
+ * map and, at servicing time, write the persisted state (handoff.md §5, §11.4).
+ * Depends only on src/format and src/memory.
+ */
+export {
+  UsermodeParseError,
+  parseOpenhclMap,
+  type OpenhclDtNode,
+  type OpenhclMapEntry,
+  type OpenhclMemoryEntry,
+  type OpenhclMmioEntry,
+  type ParsedOpenhclMap,
+  type UsermodeParseErrorCode,
+} from './openhcl-map.js';
+export {
+  NO_RUNNING_INSTANCE_ERROR,
+  PersistedStateWriteError,
+  buildSavedState,
+  planSave,
+  saveErrorToJson,
+  saveResultToJson,
+  writePersistedState,
+  type AppliedStore,
+  type PersistedStateWriteErrorCode,
+  type PlannedStore,
+  type SaveCpuLists,
+  type SavePlan,
+  type SaveResult,
+  type SaveStepErrorJson,
+  type SaveStepJson,
+  type StoreAction,
+  type WritePersistedStateOptions,
+} from './writer.js';
