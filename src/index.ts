@@ -4,6 +4,9 @@
  * - `src/memory`: guest-physical address space, page-aligned ranges and the
  *   upstream range algebra, memory-type value sets.
  * - `src/format`: the `OHCLPHDR` header and the mesh_protobuf payload codec.
+ * - `src/boot`: the emulated openhcl_boot (fresh and restore paths, panics as results).
+ * - `src/usermode`: usermode's /openhcl parse and the persisted-state writer.
+ * - `src/sim`: servicing scenarios and their runner.
  *
  * Everything 64-bit is a bigint. Every deliberate failure is a subclass of
  * `Vtl2PersistError` with a stable `code`.
@@ -11,3 +14,6 @@
 export { Vtl2PersistError } from './errors.js';
 export * from './memory/index.js';
 export * from './format/index.js';
+export * from './boot/index.js';
+export * from './usermode/index.js';
+export * from './sim/index.js';

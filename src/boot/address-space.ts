@@ -64,7 +64,7 @@ export interface AddressRange {
 }
 
 /** One VTL2 RAM entry given to the builder. */
-export interface Vtl2RamEntry {
+export interface BuilderRamEntry {
   readonly range: MemoryRange;
   /** NUMA node, a u32. */
   readonly vnode: number;
@@ -77,7 +77,7 @@ export interface Vtl2RamEntry {
  */
 export interface AddressSpaceInit {
   /** VTL2 RAM, sorted by start and non-overlapping (else the walk panics "left not sorted"). */
-  vtl2Ram: Vtl2RamEntry[];
+  vtl2Ram: BuilderRamEntry[];
   /** Everything the loader placed (`ShimParams::used`); every reserved range must lie inside it. */
   bootshimUsed: MemoryRange;
   /** The persisted-state span; its first page is the header, the rest the payload. */

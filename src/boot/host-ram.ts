@@ -7,6 +7,7 @@
  * the real shim prints. Range-algebra ordering violations (an unsorted host map, say) surface as
  * the upstream assertion text ("right not sorted", …), exactly as the Rust iterators would panic.
  */
+import { MAX_VTL2_RAM_RANGES } from './address-space.js';
 import { formatHex, MemoryRange, MemoryRangeError } from '../memory/range.js';
 import { RangeAlgebraError, walkRanges } from '../memory/range-algebra.js';
 import { IgvmMemoryType } from '../memory/vtl-type.js';
@@ -26,9 +27,6 @@ export interface Vtl2RamEntry {
   /** NUMA node: the host entry's, or 0 when synthesised. */
   vnode: number;
 }
-
-/** Upstream `MAX_VTL2_RAM_RANGES`: capacity of every VTL2 RAM `ArrayVec` (handoff.md §1.7). */
-export const MAX_VTL2_RAM_RANGES = 64;
 
 /** Upstream `MAX_NUMA_NODES`: capacity of the NUMA-node list in `allocate_vtl2_ram` (§1.7). */
 export const MAX_NUMA_NODES = 64;

@@ -13,17 +13,15 @@ import { MemoryRange, MemoryRangeError } from '../memory/range.js';
 import { RangeAlgebraError, mergeAdjacentRanges } from '../memory/range-algebra.js';
 import { MemoryVtlType, igvmTypeName, isRam, isVtl2 } from '../memory/vtl-type.js';
 import { BumpHeap, type BumpHeapStats } from './bump-heap.js';
-import { debugRange } from './address-space.js';
+import { MAX_VTL2_RAM_RANGES, debugRange } from './address-space.js';
 import type { Vtl2RamEntry } from './host-ram.js';
-import { parseHostVtl2Ram } from './host-ram.js';
+import { MAX_NUMA_NODES, parseHostVtl2Ram } from './host-ram.js';
 import { BootPanic } from './panic.js';
 import type { HostDt, ShimParams } from './types.js';
 
 const U64_MOD = 1n << 64n;
 
-/** Capacity of the restore path's fixed-size lists (handoff.md §1.7). */
-const MAX_VTL2_RAM_RANGES = 64;
-const MAX_NUMA_NODES = 64;
+/** Capacity of the restore path's remaining fixed-size lists (handoff.md §1.7). */
 const MAX_CPU_COUNT = 2048;
 const MAX_VMBUS_MMIO = 2;
 

@@ -1,10 +1,12 @@
 /**
  * src/cli — the `vtl2-persist` command: a thin layer over the library that
  * parses arguments (node:util parseArgs), runs one command and maps outcomes to
- * exit codes: 0 success, 1 a failed check, 2 a usage error.
+ * exit codes: 0 success, 1 a failed check or an emulated boot-shim panic, 2 a usage error.
  */
 import { parseArgs } from 'node:util';
+import { Vtl2PersistError } from '../errors.js';
 import { demoJson, demoText, runDemo } from './demo.js';
+import { simulateFiles, simulateText } from './simulate.js';
 
 const USAGE = `Usage: vtl2-persist <command> [options]
 
@@ -15,13 +17,16 @@ Commands:
   demo      Write a sample topology into simulated VTL2 memory the way OpenHCL
             usermode does, read it back the way openhcl_boot does, and print
             the header field by field and the decoded topology.
+  simulate  Run servicing scenario files (boot, save, corrupt, boot, ...)
+            through the emulated boot shim and print each step's outcome.
 
 Options:
   --json    Machine-readable output (JSON on stdout).
   -h, --help
             Show this help (also: vtl2-persist <command> --help).
 
-Exit codes: 0 success, 1 a failed check, 2 a usage error.`;
+Exit codes: 0 success, 1 a failed check or an emulated openhcl_boot panic,
+2 a usage error or an invalid input file.`;
 
 const DEMO_USAGE = `Usage: vtl2-persist demo [--json]
 
@@ -35,6 +40,21 @@ the one written.
 Options:
   --json    Print {header_at, header, payload_hex, decoded, round_trip_equal}.
   -h, --help`;
+
+const SIMULATE_USAGE = `Usage: vtl2-persist simulate FILE... [--json]
+
+Runs the scenarios in each FILE (a scenario object, an array of them, or
+{"scenarios": [...]}; '-' reads standard input) against one simulated guest
+memory per scenario, as shared/spec/scenario-format.md describes, and prints
+each step's outcome: which path each boot took and why, the /openhcl memory
+map, what each save wrote, or where openhcl_boot would panic.
+
+Options:
+  --json    Print the documented result shape: [{name, steps: [...]}, ...].
+  -h, --help
+
+Exit codes: 0 every boot succeeded, 1 some boot would panic in openhcl_boot,
+2 a usage error or an invalid scenario file.`;
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
 export function main(argv: readonly string[], out = process.stdout, err = process.stderr): number {
@@ -64,12 +84,30 @@ export function main(argv: readonly string[], out = process.stdout, err = proces
       out.write(parsed.values.json ? `${JSON.stringify(json, null, 2)}\n` : `${demoText(result)}\n`);
       return json.round_trip_equal ? 0 : 1;
     }
+    case 'simulate': {
+      if (parsed.values.help) return void out.write(`${SIMULATE_USAGE}\n`), 0;
+      if (rest.length === 0) return usageError(err, 'simulate needs at least one scenario FILE (or - for stdin)');
+      try {
+        const { results, panicked } = simulateFiles(rest);
+        out.write(parsed.values.json ? `${JSON.stringify(results, null, 2)}\n` : `${simulateText(results)}\n`);
+        return panicked ? 1 : 0;
+      } catch (e) {
+        // An invalid scenario file or one that cannot be read is the caller's to fix: exit 2.
+        if (e instanceof Vtl2PersistError || isFileError(e)) return usageError(err, (e as Error).message);
+        throw e;
+      }
+    }
     case 'help':
       out.write(`${USAGE}\n`);
       return 0;
     default:
       return usageError(err, `unknown command ${JSON.stringify(command)}`);
   }
+}
+
+/** A failure to read a file (ENOENT, EACCES, EISDIR, …), as Node reports it. */
+function isFileError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }
 
 function usageError(err: NodeJS.WritableStream, message: string): number {

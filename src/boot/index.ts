@@ -1,0 +1,58 @@
+/**
+ * src/boot — the emulated openhcl_boot: from the image's layout (ShimParams),
+ * the host device tree, the command line and VTL2 memory, the topology on the
+ * fresh path or the restore path, and what the kernel and usermode are told.
+ * Where the real boot shim panics, the result says so (`BootPanicResult`).
+ */
+export { boot, PERSISTED_SPAN_FRESH, type BootInputs, type BootPanicResult, type BootResult, type BootSuccess } from './boot.js';
+export {
+  AddressSpaceError,
+  AddressSpaceManager,
+  debugRange,
+  initOrPanic,
+  type AddressRange,
+  type AddressSpaceErrorCode,
+  type AddressSpaceInit,
+  type AddressUsage,
+  type AllocatableUsage,
+  type AllocationPolicy,
+  type BuilderRamEntry,
+} from './address-space.js';
+export { BUMP_HEAP_CAPACITY, type BumpHeapStats } from './bump-heap.js';
+export {
+  buildE820,
+  buildOpenhclMemoryMap,
+  e820ToJson,
+  openhclMapToFdtNodes,
+  openhclMapToJson,
+  type E820Entry,
+  type E820Map,
+  type OpenhclFdtNode,
+  type OpenhclMapNode,
+} from './device-tree.js';
+export { allocateVtl2Ram, freshVtl2Ram, parseHostVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
+export {
+  InputError,
+  parseBootCommandLine,
+  parseCmdlineOptions,
+  parseHostDt,
+  parseShimParams,
+  memoryAllocationModeToJson,
+  type InputErrorCode,
+} from './inputs.js';
+export { selectMmio, type MmioSelection } from './mmio.js';
+export { BootPanic, panicKindOf, type PanicKind } from './panic.js';
+export { readPersistedHeader, topologyFromPersistedState, type PersistedTopology } from './persisted.js';
+export { pickPrivatePoolSize, vtl2CalculateDmaHint } from './pool-size.js';
+export { sidecarAction, type SidecarAction } from './sidecar.js';
+export type {
+  CmdlineOptions,
+  GpaPoolConfig,
+  HostDt,
+  HostMemoryEntry,
+  Isolation,
+  MemoryAllocationMode,
+  ShimParams,
+  SidecarOption,
+  VmbusInfo,
+} from './types.js';
