@@ -95,7 +95,7 @@ export function topologyFromPersistedState(
 
   // 7.5
   const exclusion = [...new Set([...state.cpusWithOutstandingIo, ...state.cpusWithMappedInterruptsNoIo])].sort((a, b) => a - b);
-  if (exclusion.length > MAX_CPU_COUNT) throw capacity('sidecar exclusion list', MAX_CPU_COUNT);
+  if (exclusion.length > MAX_CPU_COUNT) throw capacity();
 
   // 7.7: VTL2 RAM entries in saved order, tagged (igvm type, vnode), merged; the VTL type is ignored.
   const saved = state.partitionMemory
@@ -103,7 +103,7 @@ export function topologyFromPersistedState(
     .map((e) => [MemoryRange.unchecked(e.range.start, e.range.end), { memType: e.igvmType, vnode: e.vnode }] as const);
   const vtl2Ram: Vtl2RamEntry[] = [];
   for (const [range, tag] of asPanics(() => [...mergeAdjacentRanges(saved, (a, b) => a.memType === b.memType && a.vnode === b.vnode)])) {
-    if (vtl2Ram.length === MAX_VTL2_RAM_RANGES) throw capacity('vtl2 ram', MAX_VTL2_RAM_RANGES);
+    if (vtl2Ram.length === MAX_VTL2_RAM_RANGES) throw capacity();
     vtl2Ram.push({ range, memType: tag.memType, vnode: tag.vnode });
   }
 
@@ -145,14 +145,14 @@ export function topologyFromPersistedState(
   const poolRanges = state.partitionMemory
     .filter((e) => e.vtlType === MemoryVtlType.VTL2_GPA_POOL)
     .map((e) => MemoryRange.unchecked(e.range.start, e.range.end));
-  if (poolRanges.length > MAX_NUMA_NODES) throw capacity('pool ranges', MAX_NUMA_NODES);
+  if (poolRanges.length > MAX_NUMA_NODES) throw capacity();
 
   // 7.13: MMIO from the saved state only; unknown types dropped.
   const mmio = (type: number) =>
     state.partitionMmio.filter((e) => e.vtlType === type).map((e) => MemoryRange.unchecked(e.range.start, e.range.end));
   const vtl0Mmio = mmio(MemoryVtlType.VTL0_MMIO);
   const vtl2Mmio = mmio(MemoryVtlType.VTL2_MMIO);
-  if (vtl0Mmio.length > MAX_VMBUS_MMIO || vtl2Mmio.length > MAX_VMBUS_MMIO) throw capacity('vmbus mmio', MAX_VMBUS_MMIO);
+  if (vtl0Mmio.length > MAX_VMBUS_MMIO || vtl2Mmio.length > MAX_VMBUS_MMIO) throw capacity();
 
   return { vtl2Ram, persistedSpan, poolRanges, vtl0Mmio, vtl2Mmio, sidecarExclusion: exclusion, state, heap: heap.stats };
 }
@@ -173,11 +173,14 @@ export function asPanics<T>(fn: () => T): T {
 }
 
 /**
- * An `ArrayVec` overflowing its fixed capacity. Upstream's text is the
- * generic capacity-error panic, so the kind is given explicitly.
+ * An `ArrayVec` overflowing its fixed capacity. These lists are filled with
+ * `extend`/`collect` (handoff.md §1.7, §7.7), whose panic is arrayvec's fixed
+ * text; for the pool, MMIO and CPU lists the spec only says "a capacity
+ * panic", so the same text is inferred there. The text names no list, hence
+ * the explicit kind.
  */
-function capacity(what: string, max: number): BootPanic {
-  return new BootPanic(`called \`Result::unwrap()\` on an \`Err\` value: CapacityError: insufficient capacity (${what}, capacity ${max})`, 'capacity_exceeded');
+function capacity(): BootPanic {
+  return new BootPanic('ArrayVec: capacity exceeded in extend/from_iter', 'capacity_exceeded');
 }
 
 /** `[MemoryEntry { range: MemoryRange { start: 134217728, end: 201326592 }, mem_type: VTL2_PROTECTABLE, vnode: 0 }]`, as Rust's `{:?}` prints the list. */
