@@ -11,7 +11,7 @@ import { subtractRanges } from '../memory/range-algebra.js';
 import type { ReservedType } from '../memory/vtl-type.js';
 import { AddressSpaceManager, initOrPanic } from './address-space.js';
 import type { BumpHeapStats } from './bump-heap.js';
-import { buildE820, buildOpenhclMemoryMap, type OpenhclMapNode } from './device-tree.js';
+import { buildE820, buildOpenhclMemoryMap, buildRootMemoryNodes, type OpenhclMapNode, type RootMemoryNode } from './device-tree.js';
 import { freshVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 import { selectMmio } from './mmio.js';
 import { BootPanic, type PanicKind } from './panic.js';
@@ -47,6 +47,8 @@ export interface BootSuccess {
   memreserve: { range: MemoryRange; type: ReservedType }[];
   e820: { addr: bigint; size: bigint; type: 'E820_RAM' | 'E820_RESERVED' }[];
   e820ExtUsed: boolean;
+  /** The kernel's root `memory@` nodes (§11.2); not part of the scenario-format output. */
+  rootMemoryNodes: RootMemoryNode[];
   openhclMemoryMap: OpenhclMapNode[];
   memoryAllocationMode: MemoryAllocationMode;
   vmbusConnectionIds: { vtl0: number | null; vtl2: number | null };
@@ -204,6 +206,7 @@ function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, 
     memreserve: t.space.reservedVtl2Ranges(),
     e820,
     e820ExtUsed,
+    rootMemoryNodes: buildRootMemoryNodes(t.vtl2Ram),
     openhclMemoryMap: asPanics(() => buildOpenhclMemoryMap(partitionRam, vtl2Ranges, t.vtl0Mmio, t.vtl2Mmio)),
     memoryAllocationMode: host.memoryAllocationMode,
     vmbusConnectionIds: { vtl0: host.vmbusVtl0?.connectionId ?? null, vtl2: host.vmbusVtl2?.connectionId ?? null },

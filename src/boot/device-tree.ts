@@ -273,3 +273,20 @@ export function openhclMapToFdtNodes(nodes: readonly OpenhclMapNode[]): OpenhclF
     return n.kind === 'memory' ? { ...base, numaNodeId: n.vnode, igvmType: n.igvmType } : base;
   });
 }
+
+/** A root `memory@{start:x}` node of the FDT handed to the kernel (handoff.md §11.2). */
+export interface RootMemoryNode {
+  name: string;
+  /** `reg = <start len>` as two u64 cells. */
+  reg: [bigint, bigint];
+  numaNodeId: number;
+}
+
+/**
+ * One root `memory@` node (device_type "memory") per VTL2 RAM entry of the
+ * topology: unmerged on the fresh path, merged on restore, so the list can
+ * differ between the two while the `/openhcl` map does not (§11.5).
+ */
+export function buildRootMemoryNodes(vtl2Ram: readonly { range: MemoryRange; vnode: number }[]): RootMemoryNode[] {
+  return vtl2Ram.map((e) => ({ name: `memory@${e.range.start.toString(16)}`, reg: [e.range.start, e.range.len], numaNodeId: e.vnode }));
+}

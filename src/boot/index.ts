@@ -22,6 +22,7 @@ export { BUMP_HEAP_CAPACITY, type BumpHeapStats } from './bump-heap.js';
 export {
   buildE820,
   buildOpenhclMemoryMap,
+  buildRootMemoryNodes,
   e820ToJson,
   openhclMapToFdtNodes,
   openhclMapToJson,
@@ -29,6 +30,7 @@ export {
   type E820Map,
   type OpenhclFdtNode,
   type OpenhclMapNode,
+  type RootMemoryNode,
 } from './device-tree.js';
 export { allocateVtl2Ram, freshVtl2Ram, parseHostVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 export {

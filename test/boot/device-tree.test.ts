@@ -346,3 +346,18 @@ describe('vectors: E820 and /openhcl map of every successful boot', () => {
     expect(boots).toBeGreaterThan(0);
   });
 });
+
+describe('root memory nodes (§11.2)', () => {
+  it('one node per VTL2 RAM entry, unmerged, with reg <start len> and the numa node', async () => {
+    const { buildRootMemoryNodes } = await import('../../src/boot/device-tree.js');
+    const { MemoryRange } = await import('../../src/memory/range.js');
+    const nodes = buildRootMemoryNodes([
+      { range: new MemoryRange(0x8000000n, 0xa000000n), vnode: 0 },
+      { range: new MemoryRange(0xa000000n, 0xc000000n), vnode: 1 },
+    ]);
+    expect(nodes).toEqual([
+      { name: 'memory@8000000', reg: [0x8000000n, 0x2000000n], numaNodeId: 0 },
+      { name: 'memory@a000000', reg: [0xa000000n, 0x2000000n], numaNodeId: 1 },
+    ]);
+  });
+});
