@@ -7,14 +7,14 @@
 import { boot, type BootResult } from '../boot/boot.js';
 import { openhclMapToFdtNodes } from '../boot/device-tree.js';
 import type { ShimParams } from '../boot/types.js';
-import { decodeHeader, encodeHeader, HEADER_SIZE } from '../format/header.js';
+import { decodeHeader, encodeHeader, HEADER_SIZE, readHeader, type HeaderRead } from '../format/header.js';
 import { GuestMemory } from '../memory/guest-memory.js';
 import { formatHex as hex } from '../memory/range.js';
 import { Vtl2PersistError } from '../errors.js';
 import { parseOpenhclMap } from '../usermode/openhcl-map.js';
 import { NO_RUNNING_INSTANCE_ERROR, saveErrorToJson, saveResultToJson, writePersistedState } from '../usermode/writer.js';
 import { bootResultToJson } from './result-json.js';
-import { resolveBootInputs, type Corruption, type Scenario, type Step } from './scenario-file.js';
+import { parseScenarioFile, resolveBootInputs, type BootStep, type Corruption, type Scenario, type Step } from './scenario-file.js';
 
 const U64_MOD = 1n << 64n;
 
@@ -31,10 +31,18 @@ export interface RunOptions {
 }
 
 /**
- * A simulated VM: one guest memory, the inputs of its scenario, and the result
- * of its latest boot. Each step method returns that step's result.
+ * A simulated VM for test authors: one guest memory that survives every
+ * servicing, the inputs of its scenario, and the result of its latest boot.
+ * `boot`, `save`, `write` and `header` drive it step by step with the same
+ * semantics as a scenario file's steps (`step` runs one such step directly).
  */
 export class SimulatedVm {
+  /** A VM from scenario JSON (the `shim_params`/`host_dt`/`cmdline_options` of scenario-format.md; `lifecycle` is not run). */
+  static fromJson(value: unknown): SimulatedVm {
+    const [scenario] = parseScenarioFile(value);
+    return new SimulatedVm(scenario!);
+  }
+
   readonly memory: GuestMemory;
   /** The latest boot's result, if any boot ran. */
   lastBoot: BootResult | undefined;
@@ -50,7 +58,42 @@ export class SimulatedVm {
     this.lastShim = scenario.shimParams;
   }
 
-  /** Runs one lifecycle step. */
+  /**
+   * Boots the next openhcl_boot instance against this VM's memory, with the
+   * scenario's base inputs or, like a scenario's boot step, replacements
+   * (`shimParams`, `hostDt`, `cmdlineOptions`) or shallow JSON overrides
+   * (`shimParamsOverride`, …). Returns the typed result; `lastBoot` holds it too.
+   */
+  boot(changes: Omit<BootStep, 'op'> = {}): BootResult {
+    this.step({ op: 'boot', ...changes });
+    return this.lastBoot!;
+  }
+
+  /**
+   * Runs usermode's servicing save for the latest boot: parses its `/openhcl`
+   * map and writes the payload, then (unless `crashBeforeHeader`) the header.
+   * Returns the save step's result (`payload_hex`, …, or `error`).
+   */
+  save(cpus: { noIo?: number[]; outstanding?: number[] } = {}, options: { crashBeforeHeader?: boolean } = {}): Record<string, unknown> {
+    return this.step({
+      op: 'save',
+      cpusWithMappedInterruptsNoIo: cpus.noIo ?? [],
+      cpusWithOutstandingIo: cpus.outstanding ?? [],
+      crashBeforeHeader: options.crashBeforeHeader ?? false,
+    });
+  }
+
+  /** Writes raw bytes into guest memory at an absolute GPA (e.g. to plant a stale payload). */
+  write(gpa: bigint, bytes: Uint8Array): void {
+    this.memory.write(gpa, bytes);
+  }
+
+  /** The 32-byte header as it is now in memory, at the latest boot's persisted-region start. */
+  header(): HeaderRead {
+    return readHeader(this.memory, this.lastShim.persistedState.start);
+  }
+
+  /** Runs one lifecycle step (as in a scenario file) and returns its result in the documented shape. */
   step(step: Step): Record<string, unknown> {
     switch (step.op) {
       case 'boot': {

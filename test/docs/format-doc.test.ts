@@ -40,3 +40,11 @@ describe('docs/format.md', () => {
     expect(shown).toBe(Buffer.from(bytes).toString('hex'));
   });
 });
+
+describe('docs/testing-guide.md', () => {
+  test('shows the example test file verbatim (the file itself runs in this suite)', () => {
+    const guide = readFileSync(new URL('../../docs/testing-guide.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('./testing-guide.example.test.ts', import.meta.url), 'utf8');
+    expect(guide).toContain('```ts\n' + example + '```');
+  });
+});
