@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Vtl2PersistError } from '../errors.js';
-import { demoJson, demoText, runDemo } from './demo.js';
+import { demoJson, demoText, runDemo, verdict } from './demo.js';
 import { simulateFiles, simulateText } from './simulate.js';
 
 const USAGE = `Usage: vtl2-persist <command> [options]
@@ -14,9 +14,9 @@ Emulates OpenHCL's persisted-state handoff: the OHCLPHDR header and the
 mesh_protobuf SavedState payload in simulated VTL2 memory.
 
 Commands:
-  demo      Write a sample topology into simulated VTL2 memory the way OpenHCL
-            usermode does, read it back the way openhcl_boot does, and print
-            the header field by field and the decoded topology.
+  demo      Service one simulated VM once (fresh boot, save, restore) and
+            show the memory maps, the header field by field, what carried
+            over, and the verdict.
   simulate  Run servicing scenario files (boot, save, corrupt, boot, ...)
             through the emulated boot shim and print each step's outcome.
 
@@ -30,15 +30,17 @@ Exit codes: 0 success, 1 a failed check or an emulated openhcl_boot panic,
 
 const DEMO_USAGE = `Usage: vtl2-persist demo [--json]
 
-Writes the /openhcl memory map of worked example A (64 MiB of VTL2 RAM at
-0x8000000, Host allocation mode, one NUMA node) as a SavedState payload at
-0x8001000, then the 32-byte header at 0x8000000, into a fresh simulated guest
-memory; then reads the header back, decodes protobuf_payload_len bytes at
-protobuf_base, and prints both. Exits 1 if the decoded topology differs from
-the one written.
+Services one simulated VM once and shows what happens: x86, 2 NUMA nodes,
+8 VPs, Host allocation mode, the release heuristic private pool. The first
+boot finds no persisted header and builds the topology from the host;
+usermode's servicing save writes the payload and then the 32-byte header; the
+next boot finds the magic and restores the topology from them. Prints the VTL2
+memory map after each boot, the header field by field, the payload against its
+region, what carried over, and a verdict. Exits 1 if the restore does not
+reproduce the first boot's memory map, pool, MMIO and persisted span.
 
 Options:
-  --json    Print {header_at, header, payload_hex, decoded, round_trip_equal}.
+  --json    Print {first_boot, save, restore, carried_over, verdict}.
   -h, --help`;
 
 const SIMULATE_USAGE = `Usage: vtl2-persist simulate FILE... [--json]
@@ -80,9 +82,8 @@ export function main(argv: readonly string[], out = process.stdout, err = proces
       if (parsed.values.help) return void out.write(`${DEMO_USAGE}\n`), 0;
       if (rest.length > 0) return usageError(err, `demo takes no arguments (got ${rest.join(' ')})`);
       const result = runDemo();
-      const json = demoJson(result) as { round_trip_equal: boolean };
-      out.write(parsed.values.json ? `${JSON.stringify(json, null, 2)}\n` : `${demoText(result)}\n`);
-      return json.round_trip_equal ? 0 : 1;
+      out.write(parsed.values.json ? `${JSON.stringify(demoJson(result), null, 2)}\n` : `${demoText(result)}\n`);
+      return verdict(result).ok ? 0 : 1;
     }
     case 'simulate': {
       if (parsed.values.help) return void out.write(`${SIMULATE_USAGE}\n`), 0;
