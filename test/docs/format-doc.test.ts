@@ -48,3 +48,11 @@ describe('docs/testing-guide.md', () => {
     expect(guide).toContain('```ts\n' + example + '```');
   });
 });
+
+describe('docs/boot-handoff.md', () => {
+  test("embeds the demo's real output verbatim", async () => {
+    const { demoText, runDemo } = await import('../../src/cli/demo.js');
+    const doc = readFileSync(new URL('../../docs/boot-handoff.md', import.meta.url), 'utf8');
+    expect(doc).toContain('```\n' + demoText(runDemo()) + '\n```');
+  });
+});
