@@ -6,6 +6,7 @@ import { formatHex, type MemoryRange } from '../memory/range.js';
 import { IgvmMemoryType as Igvm, MemoryVtlType, MemoryVtlType as Vtl, vtlTypeName } from '../memory/vtl-type.js';
 import { bootResultToJson } from '../sim/result-json.js';
 import { SimulatedVm } from '../sim/runner.js';
+import { parseArgs } from 'node:util';
 import { humanSize, table } from './text.js';
 
 const mem = (start: bigint, end: bigint, vtlType: number, igvmType: number) => ({ range: { start, end }, vnode: 0, vtlType, igvmType });
@@ -288,4 +289,35 @@ function headerRows(read: HeaderRead): string[][] {
             : f.meaning;
     return [`0x${f.offset.toString(16).padStart(2, '0')}`, f.name, formatHex(v), note];
   });
+}
+
+/** `vtl2-persist demo --help`. */
+export const DEMO_USAGE = `Usage: vtl2-persist demo [--json]
+
+Services one simulated VM once and shows what happens: x86, 2 NUMA nodes,
+8 VPs, Host allocation mode, the release heuristic private pool. The first
+boot finds no persisted header and builds the topology from the host;
+usermode's servicing save writes the payload and then the 32-byte header; the
+next boot finds the magic and restores the topology from them. Prints the VTL2
+memory map after each boot, the header field by field, the payload against its
+region, what carried over, and a verdict. Exits 1 if the restore does not
+reproduce the first boot's memory map, pool, MMIO and persisted span.
+
+Options:
+  --json    Print {first_boot, save, restore, carried_over, verdict}.
+  -h, --help`;
+
+/** Runs `vtl2-persist demo` with the arguments after `demo`; returns the exit code. */
+export function runDemoCommand(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): number {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    io.stderr.write(`vtl2-persist demo: ${(e as Error).message}\nRun 'vtl2-persist demo --help' for usage.\n`);
+    return 2;
+  }
+  if (values.help) return void io.stdout.write(`${DEMO_USAGE}\n`), 0;
+  const result = runDemo();
+  io.stdout.write(values.json ? `${JSON.stringify(demoJson(result), null, 2)}\n` : `${demoText(result)}\n`);
+  return verdict(result).ok ? 0 : 1;
 }

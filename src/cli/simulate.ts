@@ -3,6 +3,8 @@
  * runner and prints each step's outcome (or the documented JSON results).
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Vtl2PersistError } from '../errors.js';
 import { runScenario, type ScenarioResult } from '../sim/runner.js';
 import { parseScenarioFileText } from '../sim/scenario-file.js';
 import { table } from './text.js';
@@ -64,5 +66,49 @@ function stepText(s: Step, i: number): string {
           }`;
     default:
       return 'error' in s ? `${head}: FAILED: ${String(s['error'])}` : `${head}: applied at ${String(s['applied_at'])}; header now ${String(s['header_hex_after'])}`;
+  }
+}
+
+/** `vtl2-persist simulate --help`. */
+export const SIMULATE_USAGE = `Usage: vtl2-persist simulate FILE... [--json]
+
+Runs the scenarios in each FILE (a scenario object, an array of them, or
+{"scenarios": [...]}; '-' reads standard input) against one simulated guest
+memory per scenario, as shared/spec/scenario-format.md describes, and prints
+each step's outcome: which path each boot took and why, the /openhcl memory
+map, what each save wrote, or where openhcl_boot would panic.
+
+Options:
+  --json    Print the documented result shape: [{name, steps: [...]}, ...].
+  -h, --help
+
+Exit codes: 0 every boot succeeded, 1 some boot would panic in openhcl_boot,
+2 a usage error or an invalid scenario file.`;
+
+/** A failure to read a file (ENOENT, EACCES, EISDIR, …), as Node reports it. */
+function isFileError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** Runs `vtl2-persist simulate` with the arguments after `simulate`; returns the exit code. */
+export function runSimulate(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): number {
+  const usage = (message: string) => (io.stderr.write(`vtl2-persist simulate: ${message}\nRun 'vtl2-persist simulate --help' for usage.\n`), 2);
+  let values;
+  let files: string[];
+  try {
+    ({ values, positionals: files } = parseArgs({ args: [...argv], strict: true, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+  if (values.help) return void io.stdout.write(`${SIMULATE_USAGE}\n`), 0;
+  if (files.length === 0) return usage('simulate needs at least one scenario FILE (or - for stdin)');
+  try {
+    const { results, panicked } = simulateFiles(files);
+    io.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : `${simulateText(results)}\n`);
+    return panicked ? 1 : 0;
+  } catch (e) {
+    // An invalid scenario file or one that cannot be read is the caller's to fix: exit 2.
+    if (e instanceof Vtl2PersistError || isFileError(e)) return usage((e as Error).message);
+    throw e;
   }
 }

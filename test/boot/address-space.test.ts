@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -18,11 +15,13 @@ import {
 } from '../../src/boot/address-space.js';
 import { BootPanic } from '../../src/boot/panic.js';
 import type { PanicKind } from '../../src/boot/panic.js';
+import type { ShimParams } from '../../src/boot/types.js';
 import { flattenRanges } from '../../src/memory/range-algebra.js';
 import { MemoryRange } from '../../src/memory/range.js';
 import { MemoryVtlType, vtlTypeFromName, vtlTypeName } from '../../src/memory/vtl-type.js';
 import type { ReservedType } from '../../src/memory/vtl-type.js';
-import { VECTORS_DIR } from '../format/vectors.js';
+import { rangeFromJson } from '../support/json.js';
+import { effectiveBootInputs, loadBootVectors, vectorScenario, type BootVector } from '../support/vectors.js';
 
 const R = (start: bigint, end: bigint): MemoryRange => new MemoryRange(start, end);
 const MiB = 0x10_0000n;
@@ -639,13 +638,10 @@ describe('views (§9.5, §15.16)', () => {
 // ---------------------------------------------------------------------------------------------
 // Vectors: the real boot shim's vtl2_ranges / memreserve for every successful boot.
 
-type Json = Record<string, unknown>;
 interface JRange {
   start: string | number;
   end: string | number;
 }
-const big = (v: string | number): bigint => BigInt(v);
-const jr = (r: JRange): MemoryRange => R(big(r.start), big(r.end));
 
 interface BootResult {
   op: 'boot';
@@ -656,29 +652,12 @@ interface BootResult {
   vtl2_ranges: { range: JRange; vtl_type: string | number }[];
   memreserve: { range: JRange; type: string }[];
 }
-interface Scenario {
-  name: string;
-  input: Json & { shim_params: Json & { used: JRange }; lifecycle?: Json[] };
-  expected: { steps: (Json & { op: string })[] };
-}
-
-function loadScenarios(): { file: string; scenarios: Scenario[] }[] {
-  const worked = JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Scenario[];
-  const pub = JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Scenario[];
-  return [
-    { file: 'boot-worked-examples.json', scenarios: worked },
-    { file: 'boot-public.json.gz', scenarios: pub },
-  ];
-}
 
 /** The shim params a boot step ran with: `shim_params` replaces the base, `shim_params_override` merges shallowly. */
-function effectiveShimParams(s: Scenario, stepIndex: number): Json & { used: JRange } {
-  const lifecycle = s.input.lifecycle ?? [{ op: 'boot' }, { op: 'save' }, { op: 'boot' }];
-  const step = lifecycle[stepIndex];
-  expect(step?.['op'], `${s.name} step ${stepIndex}`).toBe('boot');
-  const base = (step?.['shim_params'] as typeof s.input.shim_params | undefined) ?? s.input.shim_params;
-  const over = (step?.['shim_params_override'] as Json | undefined) ?? {};
-  return { ...base, ...over } as Json & { used: JRange };
+function effectiveShimParams(s: BootVector, stepIndex: number): ShimParams {
+  const scenario = vectorScenario(s);
+  expect(scenario.lifecycle[stepIndex]?.op, `${s.name} step ${stepIndex}`).toBe('boot');
+  return effectiveBootInputs(scenario, stepIndex).shimParams;
 }
 
 /** The union of same-type rows (they are pieces of one range split at RAM-entry boundaries). */
@@ -690,9 +669,9 @@ function union(rows: MemoryRange[]): MemoryRange | undefined {
 
 const IGNORED_MEMRESERVE = new Set(['SidecarNode', 'TdxPageTables']);
 
-function initFromVector(s: Scenario, stepIndex: number, r: BootResult): AddressSpaceInit {
+function initFromVector(s: BootVector, stepIndex: number, r: BootResult): AddressSpaceInit {
   const shim = effectiveShimParams(s, stepIndex);
-  const of = (type: string): MemoryRange[] => r.memreserve.filter((m) => m.type === type).map((m) => jr(m.range));
+  const of = (type: string): MemoryRange[] => r.memreserve.filter((m) => m.type === type).map((m) => rangeFromJson(m.range));
   const persisted = union([...of('PersistedStateHeader'), ...of('PersistedStatePayload')]);
   expect(persisted, `${s.name}: persisted span`).toBeDefined();
   const opt = (type: string): Partial<AddressSpaceInit> => {
@@ -701,14 +680,14 @@ function initFromVector(s: Scenario, stepIndex: number, r: BootResult): AddressS
     return u === undefined ? {} : { [key]: u };
   };
   return {
-    vtl2Ram: r.vtl2_ram.map((e) => ({ range: jr(e.range), vnode: e.vnode })).sort((a, b) => (a.range.start < b.range.start ? -1 : 1)),
-    bootshimUsed: jr(shim.used),
+    vtl2Ram: r.vtl2_ram.map((e) => ({ range: rangeFromJson(e.range), vnode: e.vnode })).sort((a, b) => (a.range.start < b.range.start ? -1 : 1)),
+    bootshimUsed: shim.used,
     persistedSpan: persisted as MemoryRange,
     configRanges: of('Vtl2Config'),
     ...opt('Vtl2Reserved'),
     ...opt('SidecarImage'),
     ...opt('BootshimLogBuffer'),
-    poolRanges: r.pool_ranges.map(jr),
+    poolRanges: r.pool_ranges.map(rangeFromJson),
   };
 }
 
@@ -718,7 +697,7 @@ describe('vectors: vtl2Ranges / reservedVtl2Ranges of every successful boot', ()
   it('match the real boot shim', () => {
     let checked = 0;
     const perFile: string[] = [];
-    for (const { file, scenarios } of loadScenarios()) {
+    for (const { file, vectors: scenarios } of loadBootVectors()) {
       let n = 0;
       for (const s of scenarios) {
         s.expected.steps.forEach((step, i) => {
@@ -729,11 +708,11 @@ describe('vectors: vtl2Ranges / reservedVtl2Ranges of every successful boot', ()
           expect(
             m.vtl2Ranges().map((x) => `${x.range} ${x.vtlType}`),
             where,
-          ).toEqual(r.vtl2_ranges.map((x) => `${jr(x.range)} ${vtlNum(x.vtl_type)}`));
+          ).toEqual(r.vtl2_ranges.map((x) => `${rangeFromJson(x.range)} ${vtlNum(x.vtl_type)}`));
           expect(
             m.reservedVtl2Ranges().map((x) => `${x.range} ${x.type}`),
             where,
-          ).toEqual(r.memreserve.filter((x) => !IGNORED_MEMRESERVE.has(x.type)).map((x) => `${jr(x.range)} ${x.type}`));
+          ).toEqual(r.memreserve.filter((x) => !IGNORED_MEMRESERVE.has(x.type)).map((x) => `${rangeFromJson(x.range)} ${x.type}`));
           expect(m.hasVtl2Pool(), where).toBe(r.has_vtl2_pool);
           n++;
         });
@@ -746,14 +725,14 @@ describe('vectors: vtl2Ranges / reservedVtl2Ranges of every successful boot', ()
   });
 
   it('scenario H: the pool carried over into a grown `used` panics "right not sorted"', () => {
-    const h = loadScenarios()[0]?.scenarios.find((s) => s.name === 'H') as Scenario;
+    const h = loadBootVectors()[0].vectors.find((s) => s.name === 'H') as BootVector;
     const first = h.expected.steps[0] as unknown as BootResult;
     expect(h.expected.steps[2]?.['panic']).toBe('right not sorted');
     // The restore reuses the first boot's map; only `used` differs (it now overlaps the pool).
-    const init = { ...initFromVector(h, 0, first), bootshimUsed: jr(effectiveShimParams(h, 2).used) };
+    const init = { ...initFromVector(h, 0, first), bootshimUsed: effectiveShimParams(h, 2).used };
     expectPanic(() => initOrPanic(init), 'right not sorted', 'walk_right_not_sorted');
     // The last boot's `used` only touches the pool: fine (and it is checked by the vector test too).
-    const ok = { ...init, bootshimUsed: jr(effectiveShimParams(h, 3).used) };
+    const ok = { ...init, bootshimUsed: effectiveShimParams(h, 3).used };
     expect(initOrPanic(ok).hasVtl2Pool()).toBe(true);
   });
 });

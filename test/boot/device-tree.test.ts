@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -15,10 +12,12 @@ import {
   type Vtl2RangeEntry,
 } from '../../src/boot/device-tree.js';
 import { BootPanic } from '../../src/boot/panic.js';
-import type { HostMemoryEntry } from '../../src/boot/types.js';
+import type { HostDt, HostMemoryEntry } from '../../src/boot/types.js';
 import { MemoryRange } from '../../src/memory/range.js';
-import { IgvmMemoryType, MemoryVtlType, igvmTypeFromName, vtlTypeFromName } from '../../src/memory/vtl-type.js';
+import { IgvmMemoryType, MemoryVtlType, vtlTypeFromName } from '../../src/memory/vtl-type.js';
 import { parseOpenhclMap } from '../../src/usermode/openhcl-map.js';
+import { rangeFromJson, typeNum, type JsonRange } from '../support/json.js';
+import { effectiveBootInputs, loadBootVectors, vectorScenario, type Json } from '../support/vectors.js';
 
 const R = (start: bigint, end: bigint): MemoryRange => new MemoryRange(start, end);
 const V = MemoryVtlType;
@@ -259,54 +258,14 @@ describe('buildOpenhclMemoryMap (handoff.md §11.3)', () => {
 // ---------------------------------------------------------------------------------------------
 // Vectors: the real boot shim's E820 and /openhcl map for every successful boot step.
 
-const VECTORS_DIR = process.env['VTL2_VECTORS'] ?? fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
-
-type Json = Record<string, unknown>;
-interface RangeJ {
-  start: string;
-  end: string;
-}
-interface Scenario {
-  name: string;
-  input: Json & { host_dt: Json; lifecycle?: Json[] };
-  expected: { steps: Json[] };
-}
-
-function loadScenarios(): [string, Scenario[]][] {
-  return [
-    ['boot-worked-examples.json', JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Scenario[]],
-    ['boot-public.json.gz', JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Scenario[]],
-  ];
-}
-
-const range = (r: RangeJ): MemoryRange => R(BigInt(r.start), BigInt(r.end));
-const typeNum = (v: unknown, fromName: (s: string) => number | undefined): number => {
-  if (typeof v === 'number') return v;
-  const n = fromName(String(v));
-  if (n === undefined) throw new Error(`unknown type name ${String(v)}`);
-  return n;
-};
-
-/** Minimal JSON → HostMemoryEntry[], sorted by start as upstream's host-DT parser sorts them. */
-function hostMemory(hostDt: Json): HostMemoryEntry[] {
-  const entries = (hostDt['memory'] as { range: RangeJ; mem_type: unknown; vnode: number }[]).map((e) => ({
-    range: range(e.range),
-    memType: typeNum(e.mem_type, igvmTypeFromName),
-    vnode: e.vnode,
-  }));
-  return entries.sort((a, b) => (a.range.start < b.range.start ? -1 : a.range.start > b.range.start ? 1 : 0));
-}
-
-/** The host DT a boot step ran against: `host_dt` replaces the base, `host_dt_override` merges shallowly. */
-function effectiveHostDt(base: Json, step: Json): Json {
-  if (step['host_dt'] !== undefined) return step['host_dt'] as Json;
-  if (step['host_dt_override'] !== undefined) return { ...base, ...(step['host_dt_override'] as Json) };
-  return base;
+/** The host DT's memory, sorted by start as upstream's host-DT parser sorts them. */
+function hostMemory(hostDt: HostDt): HostMemoryEntry[] {
+  return [...hostDt.memory].sort((a, b) => (a.range.start < b.range.start ? -1 : a.range.start > b.range.start ? 1 : 0));
 }
 
 describe('vectors: E820 and /openhcl map of every successful boot', () => {
   const DEFAULT_LIFECYCLE: Json[] = [{ op: 'boot' }, { op: 'save' }, { op: 'boot' }];
-  const files = loadScenarios();
+  const files = loadBootVectors().map(({ file, vectors }) => [file, vectors] as const);
 
   it.each(files)('%s', (_, scenarios) => {
     let boots = 0;
@@ -314,14 +273,15 @@ describe('vectors: E820 and /openhcl map of every successful boot', () => {
     let mapNodes = 0;
     let extUsed = 0;
     for (const sc of scenarios) {
-      const lifecycle = sc.input.lifecycle ?? DEFAULT_LIFECYCLE;
+      const scenario = vectorScenario(sc);
+      const lifecycle = (sc.input['lifecycle'] as Json[] | undefined) ?? DEFAULT_LIFECYCLE;
       expect(lifecycle.length, sc.name).toBe(sc.expected.steps.length);
       lifecycle.forEach((step, i) => {
         const out = sc.expected.steps[i] as Json;
         if (step['op'] !== 'boot' || (out['path'] !== 'host' && out['path'] !== 'persisted')) return;
         const where = `${sc.name} step ${i}`;
-        const vtl2Ranges = (out['vtl2_ranges'] as { range: RangeJ; vtl_type: unknown }[]).map((e) => ({
-          range: range(e.range),
+        const vtl2Ranges = (out['vtl2_ranges'] as { range: JsonRange; vtl_type: unknown }[]).map((e) => ({
+          range: rangeFromJson(e.range),
           vtlType: typeNum(e.vtl_type, vtlTypeFromName),
         }));
         const e820 = buildE820(vtl2Ranges);
@@ -329,10 +289,10 @@ describe('vectors: E820 and /openhcl map of every successful boot', () => {
         expect(e820.extUsed, where).toBe(out['e820_ext_used']);
 
         const nodes = buildOpenhclMemoryMap(
-          hostMemory(effectiveHostDt(sc.input.host_dt, step)),
+          hostMemory(effectiveBootInputs(scenario, i).hostDt),
           vtl2Ranges,
-          (out['vtl0_mmio'] as RangeJ[]).map(range),
-          (out['vtl2_mmio'] as RangeJ[]).map(range),
+          (out['vtl0_mmio'] as JsonRange[]).map(rangeFromJson),
+          (out['vtl2_mmio'] as JsonRange[]).map(rangeFromJson),
         );
         expect(openhclMapToJson(nodes), where).toEqual(out['openhcl_memory_map']);
 

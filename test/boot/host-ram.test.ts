@@ -1,16 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import { allocateVtl2Ram, freshVtl2Ram, isHardwareIsolated, parseHostVtl2Ram } from '../../src/boot/host-ram.js';
 import type { Vtl2RamEntry } from '../../src/boot/host-ram.js';
-import { parseCmdlineOptions, parseHostDt, parseShimParams } from '../../src/boot/inputs.js';
 import { selectMmio } from '../../src/boot/mmio.js';
-import { BootPanic } from '../../src/boot/panic.js';
 import type { HostDt, HostMemoryEntry, Isolation, MemoryAllocationMode, ShimParams } from '../../src/boot/types.js';
 import { MemoryRange } from '../../src/memory/range.js';
 import { IgvmMemoryType, igvmTypeName } from '../../src/memory/vtl-type.js';
-import { VECTORS_DIR } from '../format/vectors.js';
+import { panicOf } from '../support/errors.js';
+import { rangeToJson, type JsonRange } from '../support/json.js';
+import { hostPathBoots, type BootResultJson } from '../support/vectors.js';
 
 const R = (start: bigint, end: bigint): MemoryRange => new MemoryRange(start, end);
 const MEMORY = IgvmMemoryType.MEMORY;
@@ -56,17 +54,6 @@ const vtl2 = (memorySize: bigint | null = null): MemoryAllocationMode => ({ kind
 /** Entries as compact text, so expectations read like the vectors. */
 const show = (entries: Vtl2RamEntry[]): string[] =>
   entries.map((e) => `${e.range} ${igvmTypeName(e.memType) ?? e.memType} n${e.vnode}`);
-
-/** The panic `f` throws (fails the test if it returns or throws something else). */
-function panicOf(f: () => unknown): BootPanic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BootPanic) return e;
-    throw e;
-  }
-  throw new Error('expected a BootPanic');
-}
 
 describe('parseHostVtl2Ram (§7.8.1)', () => {
   const layout = [
@@ -350,59 +337,10 @@ describe('freshVtl2Ram (§8.1)', () => {
 // ---------------------------------------------------------------------------------------------
 // Vectors: the real openhcl_boot's results.
 
-interface JsonRange {
-  start: string;
-  end: string;
-}
-interface BootStep {
-  op: string;
-  path?: string;
-  attempted_path?: string;
-  panic?: string;
-  panic_kind?: string;
+interface BootStep extends BootResultJson {
   vtl2_ram?: { range: JsonRange; mem_type: string; vnode: number }[];
   vtl0_mmio?: JsonRange[];
   vtl2_mmio?: JsonRange[];
-}
-interface Scenario {
-  name: string;
-  input: Record<string, unknown> & { lifecycle?: Record<string, unknown>[] };
-  expected: { steps: BootStep[] };
-}
-interface VectorBoot {
-  id: string;
-  shim: ShimParams;
-  host: HostDt;
-  step: BootStep;
-}
-
-/** Every boot step on the host path (taken or attempted), with that step's effective inputs. */
-function hostPathBoots(): VectorBoot[] {
-  const files: [string, Scenario[]][] = [
-    ['worked', JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Scenario[]],
-    ['public', JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Scenario[]],
-  ];
-  const boots: VectorBoot[] = [];
-  for (const [file, scenarios] of files) {
-    for (const s of scenarios) {
-      const lifecycle = s.input.lifecycle ?? [{ op: 'boot' }, { op: 'save' }, { op: 'boot' }];
-      s.expected.steps.forEach((step, i) => {
-        if (step.op !== 'boot' || (step.path !== 'host' && step.attempted_path !== 'host')) return;
-        const op = lifecycle[i] ?? {};
-        const effective = (key: string): unknown =>
-          op[key] ?? { ...(s.input[key] as object), ...((op[`${key}_override`] as object | undefined) ?? {}) };
-        // Parsed for validity even though only shim/host matter here.
-        parseCmdlineOptions(effective('cmdline_options'));
-        boots.push({
-          id: `${file}:${s.name}#${i}`,
-          shim: parseShimParams(effective('shim_params')),
-          host: parseHostDt(effective('host_dt')),
-          step,
-        });
-      });
-    }
-  }
-  return boots;
 }
 
 const MY_PANICS = new Set(['dt_error', 'host_vtl2_size_too_small', 'index_out_of_bounds', 'vtl2_ram_alloc_failed', 'file_range_not_host_ram', 'vtl0_mmio_not_2']);
@@ -410,13 +348,13 @@ const RAM_PANICS = new Set(['host_vtl2_size_too_small', 'index_out_of_bounds', '
 
 const toJson = (entries: Vtl2RamEntry[]) =>
   entries.map((e) => ({
-    range: { start: `0x${e.range.start.toString(16)}`, end: `0x${e.range.end.toString(16)}` },
+    range: rangeToJson(e.range),
     mem_type: igvmTypeName(e.memType) ?? e.memType,
     vnode: e.vnode,
   }));
 
 describe('vectors: freshVtl2Ram against the real boot shim', () => {
-  const boots = hostPathBoots();
+  const boots = hostPathBoots<BootStep>();
 
   it('matches vtl2_ram on every host-path boot and panics where the real shim does', () => {
     let ramChecked = 0;

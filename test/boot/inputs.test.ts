@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
@@ -19,13 +17,11 @@ import {
 } from '../../src/boot/inputs.js';
 import type { CmdlineOptions, GpaPoolConfig } from '../../src/boot/types.js';
 import { MemoryRange } from '../../src/memory/range.js';
-import { VECTORS_DIR } from '../format/vectors.js';
+import { inputErrorOf } from '../support/errors.js';
+import { A_HOST_DT, A_SHIM_PARAMS } from '../support/fixtures.js';
+import { loadBootVectors, type Json } from '../support/vectors.js';
 
-type Json = Record<string, unknown>;
-type Vector = { name: string; input: Json; expected: { steps: Json[] } };
-const worked = JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Vector[];
-const generated = JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Vector[];
-const vectors = [...worked, ...generated];
+const vectors = loadBootVectors().flatMap((f) => f.vectors);
 
 /** Every shim_params / host_dt / cmdline_options object in the vectors: the bases and the boot steps' replacements. */
 function vectorInputs(key: 'shim_params' | 'host_dt' | 'cmdline_options'): [string, unknown][] {
@@ -46,48 +42,10 @@ afterAll(() => {
   );
 });
 
-/** The InputError `fn` throws (fails the test if it throws something else or nothing). */
-function inputErrorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, but parsing succeeded');
-}
-
-const SHIM: Json = {
-  memory_start: '0x8000000',
-  memory_size: '0x4000000',
-  persisted_state: { start: '0x8000000', end: '0x8200000' },
-  used: { start: '0x8000000', end: '0x8d8d000' },
-  parameter_region: { start: '0x8c00000', size: '0x16a000', dt_page_index: 40, dt_size_pages: 64 },
-  vtl2_reserved_region: { start: '0x8bfc000', size: '0x4000' },
-  sidecar: { base: '0x8400000', size: '0x0' },
-  log_buffer: { start: '0x8d6a000', end: '0x8d6c000' },
-  heap: { start: '0x8d6c000', end: '0x8d7c000' },
-  isolation: 'None',
-  imported_regions: [],
-};
-const HOST: Json = {
-  memory: [
-    { range: { start: '0x0', end: '0x8000000' }, mem_type: 'MEMORY', vnode: 0 },
-    { range: { start: '0x8000000', end: '0xc000000' }, mem_type: 'VTL2_PROTECTABLE', vnode: 0 },
-    { range: { start: '0xc000000', end: '0x80000000' }, mem_type: 'MEMORY', vnode: 0 },
-  ],
-  memory_allocation_mode: 'Host',
-  vmbus_vtl0: {
-    mmio: [
-      { start: '0xf8000000', end: '0xfc000000' },
-      { start: '0xfc0000000', end: '0x1000000000' },
-    ],
-    connection_id: 4,
-  },
-  vmbus_vtl2: { mmio: [{ start: '0xf800000000', end: '0xf808000000' }], connection_id: 8388724 },
-  cpu_count: 2,
-  device_dma_page_count: null,
-};
+/** Worked example A's shim params. */
+const SHIM: Json = A_SHIM_PARAMS;
+/** Worked example A's host DT without its RAM above 4 GiB. */
+const HOST: Json = { ...A_HOST_DT, memory: (A_HOST_DT['memory'] as Json[]).slice(0, 3) };
 
 describe('every vector input parses', () => {
   test.each(vectorInputs('shim_params'))('%s', (_name, json) => {

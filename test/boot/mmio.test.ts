@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import { freshVtl2Ram } from '../../src/boot/host-ram.js';
-import { parseHostDt, parseShimParams } from '../../src/boot/inputs.js';
 import { dtErrorPanic, selectMmio } from '../../src/boot/mmio.js';
-import { BootPanic } from '../../src/boot/panic.js';
 import type { HostDt, Isolation, MemoryAllocationMode, ShimParams } from '../../src/boot/types.js';
 import { MemoryRange } from '../../src/memory/range.js';
-import { VECTORS_DIR } from '../format/vectors.js';
+import { panicOf } from '../support/errors.js';
+import { rangeToJson, type JsonRange } from '../support/json.js';
+import { hostPathBoots, type BootResultJson } from '../support/vectors.js';
 
 const R = (start: bigint, end: bigint): MemoryRange => new MemoryRange(start, end);
 const MiB = 1n << 20n;
@@ -53,16 +51,6 @@ const pick = (s: ShimParams, h: HostDt) => {
   const { vtl0Mmio, vtl2Mmio } = selectMmio(s, h);
   return { vtl0: text(vtl0Mmio), vtl2: text(vtl2Mmio) };
 };
-
-function panicOf(f: () => unknown): BootPanic {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BootPanic) return e;
-    throw e;
-  }
-  throw new Error('expected a BootPanic');
-}
 
 describe('selectMmio (§8.2)', () => {
   describe('not isolated, Host mode: the host lists as given', () => {
@@ -213,56 +201,14 @@ describe('selectMmio (§8.2)', () => {
 // ---------------------------------------------------------------------------------------------
 // Vectors: the real openhcl_boot's results.
 
-interface JsonRange {
-  start: string;
-  end: string;
-}
-interface BootStep {
-  op: string;
-  path?: string;
-  attempted_path?: string;
-  panic?: string;
-  panic_kind?: string;
+interface BootStep extends BootResultJson {
   vtl0_mmio?: JsonRange[];
   vtl2_mmio?: JsonRange[];
-}
-interface Scenario {
-  name: string;
-  input: Record<string, unknown> & { lifecycle?: Record<string, unknown>[] };
-  expected: { steps: BootStep[] };
-}
-
-/** Every boot step on the host path (taken or attempted), with that step's effective inputs. */
-function hostPathBoots(): { id: string; shim: ShimParams; host: HostDt; step: BootStep }[] {
-  const files: [string, Scenario[]][] = [
-    ['worked', JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Scenario[]],
-    ['public', JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Scenario[]],
-  ];
-  return files.flatMap(([file, scenarios]) =>
-    scenarios.flatMap((s) => {
-      const lifecycle = s.input.lifecycle ?? [{ op: 'boot' }, { op: 'save' }, { op: 'boot' }];
-      return s.expected.steps.flatMap((step, i) => {
-        if (step.op !== 'boot' || (step.path !== 'host' && step.attempted_path !== 'host')) return [];
-        const op = lifecycle[i] ?? {};
-        const effective = (key: string): unknown =>
-          op[key] ?? { ...(s.input[key] as object), ...((op[`${key}_override`] as object | undefined) ?? {}) };
-        return [
-          {
-            id: `${file}:${s.name}#${i}`,
-            shim: parseShimParams(effective('shim_params')),
-            host: parseHostDt(effective('host_dt')),
-            step,
-          },
-        ];
-      });
-    }),
-  );
 }
 
 const MMIO_PANICS = new Set(['dt_error', 'vtl0_mmio_not_2']);
 const RAM_PANICS = new Set(['host_vtl2_size_too_small', 'index_out_of_bounds', 'vtl2_ram_alloc_failed', 'file_range_not_host_ram']);
-const json = (ranges: MemoryRange[]): JsonRange[] =>
-  ranges.map((r) => ({ start: `0x${r.start.toString(16)}`, end: `0x${r.end.toString(16)}` }));
+const json = (ranges: MemoryRange[]): JsonRange[] => ranges.map(rangeToJson);
 
 describe('vectors: selectMmio against the real boot shim', () => {
   it('matches vtl0_mmio / vtl2_mmio on every host-path boot and panics where the real shim does', () => {
@@ -270,7 +216,7 @@ describe('vectors: selectMmio against the real boot shim', () => {
     let carved = 0;
     let panics = 0;
     let passed = 0;
-    for (const b of hostPathBoots()) {
+    for (const b of hostPathBoots<BootStep>()) {
       if (b.step.path === 'host') {
         const r = selectMmio(b.shim, b.host);
         expect(json(r.vtl0Mmio), b.id).toEqual(b.step.vtl0_mmio);

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-import { parseCmdlineOptions, parseHostDt, parseShimParams } from '../../src/boot/inputs.js';
 import { DMA_HINT_TABLES, pickPrivatePoolSize, vtl2CalculateDmaHint } from '../../src/boot/pool-size.js';
-import type { CmdlineOptions, GpaPoolConfig, HostDt, ShimParams } from '../../src/boot/types.js';
-import { VECTORS_DIR } from '../format/vectors.js';
+import type { GpaPoolConfig } from '../../src/boot/types.js';
+import { hostPathBoots, type BootResultJson } from '../support/vectors.js';
 
 const MiB = 1n << 20n;
 
@@ -112,46 +110,9 @@ describe('pickPrivatePoolSize (§8.4 step 1)', () => {
 // ---------------------------------------------------------------------------------------------
 // Vectors: the real openhcl_boot's pool sizes.
 
-interface BootStep {
-  op: string;
-  path?: string;
-  attempted_path?: string;
-  panic?: string;
-  panic_kind?: string;
+interface BootStep extends BootResultJson {
   vtl2_ram?: { range: { start: string; end: string } }[];
   pool_ranges?: { start: string; end: string }[];
-}
-interface Scenario {
-  name: string;
-  input: Record<string, unknown> & { lifecycle?: Record<string, unknown>[] };
-  expected: { steps: BootStep[] };
-}
-
-function hostPathBoots(): { id: string; shim: ShimParams; host: HostDt; cmdline: CmdlineOptions; step: BootStep }[] {
-  const files: [string, Scenario[]][] = [
-    ['worked', JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Scenario[]],
-    ['public', JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Scenario[]],
-  ];
-  return files.flatMap(([file, scenarios]) =>
-    scenarios.flatMap((s) => {
-      const lifecycle = s.input.lifecycle ?? [{ op: 'boot' }, { op: 'save' }, { op: 'boot' }];
-      return s.expected.steps.flatMap((step, i) => {
-        if (step.op !== 'boot' || (step.path !== 'host' && step.attempted_path !== 'host')) return [];
-        const op = lifecycle[i] ?? {};
-        const effective = (key: string): unknown =>
-          op[key] ?? { ...(s.input[key] as object), ...((op[`${key}_override`] as object | undefined) ?? {}) };
-        return [
-          {
-            id: `${file}:${s.name}#${i}`,
-            shim: parseShimParams(effective('shim_params')),
-            host: parseHostDt(effective('host_dt')),
-            cmdline: parseCmdlineOptions(effective('cmdline_options')),
-            step,
-          },
-        ];
-      });
-    }),
-  );
 }
 
 const len = (r: { start: string; end: string }): bigint => BigInt(r.end) - BigInt(r.start);
@@ -162,7 +123,7 @@ describe('vectors: pickPrivatePoolSize against the real boot shim', () => {
     let heuristic = 0;
     let noPool = 0;
     let panics = 0;
-    for (const { id, shim, host, cmdline, step } of hostPathBoots()) {
+    for (const { id, shim, host, cmdline, step } of hostPathBoots<BootStep>()) {
       const pick = (ramBytes: bigint) =>
         pickPrivatePoolSize(cmdline.enableVtl2GpaPool, host.deviceDmaPageCount, host.cpuCount, ramBytes);
       if (step.path === 'host') {

@@ -74,7 +74,7 @@ describe('vtl2-persist demo', () => {
     [[], /Usage: vtl2-persist/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['demo', '--bogus'], /Unknown option '--bogus'/],
-    [['demo', 'extra'], /demo takes no arguments/],
+    [['demo', 'extra'], /Unexpected argument 'extra'/],
   ])('usage error %j exits 2 with a message on stderr', (args, message) => {
     const { code, stdout, stderr } = cli(...args);
     expect(code).toBe(2);

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { VECTORS_DIR } from '../format/vectors.js';
+import { loadBootVectorFile } from '../support/vectors.js';
 
 // `vtl2-persist simulate` run as a user would, on real scenario files.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,8 +18,7 @@ function cli(args: string[], input?: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-type Vector = { name: string; input: unknown; expected: { steps: Record<string, unknown>[] } };
-const worked = JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Vector[];
+const worked = loadBootVectorFile('boot-worked-examples.json');
 const byName = (name: string) => worked.find((v) => v.name === name || v.name.startsWith(`${name}:`))!;
 const dir = mkdtempSync(join(tmpdir(), 'vtl2-persist-simulate-'));
 function scenarioFile(name: string, value: unknown): string {

@@ -3,7 +3,7 @@ import { DecodeError } from '../../src/format/codec-error.js';
 import { decodeSavedState } from '../../src/format/decode.js';
 import { encodeSavedState } from '../../src/format/encode.js';
 import { savedStateFromJson, savedStateToJson } from '../../src/format/state-json.js';
-import { loadMeshVectors } from './vectors.js';
+import { loadMeshVectors } from '../support/vectors.js';
 
 // Every vector in shared/vectors/mesh-wire.jsonl.gz: the real mesh_protobuf
 // encoder's bytes and the real decoder's verdicts. None is skipped.

@@ -1,17 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runScenario } from '../../src/sim/runner.js';
-import { parseScenarioFileText } from '../../src/sim/scenario-file.js';
-import { VECTORS_DIR } from '../format/vectors.js';
+import { loadBootVectors, vectorScenario } from '../support/vectors.js';
 
 // Every scenario of shared/vectors/boot-worked-examples.json (A–H, HV0–HV5) and
 // boot-public.json.gz (150 generated lifecycles) through the scenario runner.
 // These are the real boot-shim code's results: every field of every step must
 // be equal; panics must agree on path, attempted_path and panic_kind.
-type Vector = { name: string; input: unknown; expected: { steps: Record<string, unknown>[] } };
-const worked = JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Vector[];
-const generated = JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Vector[];
+const [{ vectors: worked }, { vectors: generated }] = loadBootVectors();
 const counts = { scenarios: 0, steps: 0, panics: 0, decodePanicHeapsUnmodelled: 0 };
 
 /**
@@ -47,8 +42,7 @@ describe.each([
   ['generated lifecycles', generated],
 ])('boot vectors: %s', (_label, vectors) => {
   test.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {
-    const [scenario] = parseScenarioFileText(JSON.stringify(v.input));
-    const got = runScenario(scenario!).steps;
+    const got = runScenario(vectorScenario(v)).steps;
     expect(got.length).toBe(v.expected.steps.length);
     v.expected.steps.forEach((want, i) => {
       const mine = got[i]!;

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { InputError, defaultCmdlineOptions, memoryAllocationModeToJson } from '../../src/boot/inputs.js';
@@ -14,12 +12,11 @@ import {
   type Scenario,
   type Step,
 } from '../../src/sim/scenario-file.js';
-import { VECTORS_DIR } from '../format/vectors.js';
+import { inputErrorOf } from '../support/errors.js';
+import { rangeToJson } from '../support/json.js';
+import { loadBootVectors, type Json } from '../support/vectors.js';
 
-type Json = Record<string, unknown>;
-type Vector = { name: string; input: Json; expected: { steps: Json[] } };
-const worked = JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Vector[];
-const generated = JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Vector[];
+const [{ vectors: worked }, { vectors: generated }] = loadBootVectors();
 const vectors = [...worked, ...generated];
 const counts = { scenarios: 0, steps: 0, boots: 0, crossChecked: 0 };
 afterAll(() => {
@@ -31,19 +28,6 @@ afterAll(() => {
 /** The worked example A's input: small, valid, and the base for hand-made variants below. */
 const A = worked.find((v) => v.name === 'A')!.input;
 const withA = (patch: Json): Json => ({ ...A, ...patch });
-
-/** The InputError `fn` throws (fails the test if it throws something else or nothing). */
-function inputErrorOf(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, but parsing succeeded');
-}
-
-const rangeJson = (r: MemoryRange) => ({ start: `0x${r.start.toString(16)}`, end: `0x${r.end.toString(16)}` });
 
 describe('every vector input parses', () => {
   test.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {
@@ -69,8 +53,8 @@ describe('every vector input parses', () => {
         // Fresh, non-isolated, Host mode: the host's VMBus MMIO is used as given (§8.2), which
         // pins host_dt_override merging.
         if (want['path'] === 'host' && inputs.hostDt.memoryAllocationMode.kind === 'Host' && inputs.shimParams.isolation === 'None') {
-          expect(want['vtl0_mmio']).toEqual(inputs.hostDt.vmbusVtl0?.mmio.map(rangeJson));
-          expect(want['vtl2_mmio']).toEqual(inputs.hostDt.vmbusVtl2?.mmio.map(rangeJson));
+          expect(want['vtl0_mmio']).toEqual(inputs.hostDt.vmbusVtl0?.mmio.map(rangeToJson));
+          expect(want['vtl2_mmio']).toEqual(inputs.hostDt.vmbusVtl2?.mmio.map(rangeToJson));
         }
       }
       counts.steps++;

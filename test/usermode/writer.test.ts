@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 import { Vtl2PersistError } from '../../src/errors.js';
@@ -21,6 +18,8 @@ import {
   type ParsedOpenhclMap,
   type SaveCpuLists,
 } from '../../src/usermode/index.js';
+import { typeNum, type JsonRange } from '../support/json.js';
+import { loadBootVectors, type Json } from '../support/vectors.js';
 
 const R = (start: bigint, end: bigint): MemoryRange => new MemoryRange(start, end);
 const V = MemoryVtlType;
@@ -251,28 +250,8 @@ describe('writePersistedState (handoff.md §5.3)', () => {
 // ---------------------------------------------------------------------------------------------
 // Vectors: every save step, written from the /openhcl map of the boot before it.
 
-const VECTORS_DIR = process.env['VTL2_VECTORS'] ?? fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
-
-type Json = Record<string, unknown>;
-interface RangeJ {
-  start: string;
-  end: string;
-}
-interface Scenario {
-  name: string;
-  input: Json & { lifecycle?: Json[] };
-  expected: { steps: Json[] };
-}
-
-const typeNum = (v: unknown, fromName: (s: string) => number | undefined): number => {
-  if (typeof v === 'number') return v;
-  const n = fromName(String(v));
-  if (n === undefined) throw new Error(`unknown type name ${String(v)}`);
-  return n;
-};
-
 /** A boot step's `openhcl_memory_map` as the FDT nodes usermode reads. */
-function fdtNodesFromJson(map: { range: RangeJ; vtl_type: unknown; vnode?: number; igvm_type?: unknown }[]): OpenhclDtNode[] {
+function fdtNodesFromJson(map: { range: JsonRange; vtl_type: unknown; vnode?: number; igvm_type?: unknown }[]): OpenhclDtNode[] {
   return map.map((n) => {
     const start = BigInt(n.range.start);
     const node: OpenhclDtNode = {
@@ -285,10 +264,7 @@ function fdtNodesFromJson(map: { range: RangeJ; vtl_type: unknown; vnode?: numbe
 }
 
 describe('vectors: save steps', () => {
-  const files: [string, Scenario[]][] = [
-    ['boot-worked-examples.json', JSON.parse(readFileSync(`${VECTORS_DIR}/boot-worked-examples.json`, 'utf8')) as Scenario[]],
-    ['boot-public.json.gz', JSON.parse(gunzipSync(readFileSync(`${VECTORS_DIR}/boot-public.json.gz`)).toString('utf8')) as Scenario[]],
-  ];
+  const files = loadBootVectors().map(({ file, vectors }) => [file, vectors] as const);
   const DEFAULT_LIFECYCLE: Json[] = [{ op: 'boot' }, { op: 'save' }, { op: 'boot' }];
 
   it.each(files)('%s', (file, scenarios) => {
@@ -296,7 +272,7 @@ describe('vectors: save steps', () => {
     let torn = 0;
     let refused = 0;
     for (const sc of scenarios) {
-      const lifecycle = sc.input.lifecycle ?? DEFAULT_LIFECYCLE;
+      const lifecycle = (sc.input['lifecycle'] as Json[] | undefined) ?? DEFAULT_LIFECYCLE;
       let lastBoot: Json | undefined;
       lifecycle.forEach((step, i) => {
         const out = sc.expected.steps[i] as Json;

@@ -1,0 +1,388 @@
+/**
+ * `vtl2-persist encode`, `decode` and `image`: the payload codec and the
+ * region layout as file-to-file tools, plus the plumbing the inspector shares
+ * (reading files or `-`, GPAs, binary output, usage errors, colour).
+ *
+ * Each `runX(argv, io)` parses its own arguments with node:util parseArgs and
+ * returns the exit code: 0 success, 1 a failed check (a payload the real
+ * decoder rejects, a payload too big for the region), 2 a usage error or an
+ * invalid / unreadable input file.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DecodeError, EncodeError } from '../format/codec-error.js';
+import { decodeSavedState } from '../format/decode.js';
+import { encodeSavedState } from '../format/encode.js';
+import { DRAFT_MAGIC, HEADER_PAGE_SIZE, PERSISTED_STATE_MAGIC, encodeHeader } from '../format/header.js';
+import { U64_MAX } from '../format/saved-state.js';
+import { StateJsonError, savedStateFromJson, savedStateToJson } from '../format/state-json.js';
+import { formatHex as hex } from '../memory/range.js';
+import { parseHexText } from './hexdump.js';
+
+/** Where a command reads and writes. Tests pass their own streams; `bin.ts` passes the process's. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** What `-` reads; default the process's standard input (fd 0), read to the end. */
+  stdin?: Uint8Array;
+  /** Environment consulted for `NO_COLOR`; default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/** The payload region OpenHCL reserves after the header page: 19 pages. */
+export const PAYLOAD_REGION_LEN = 0x13000n;
+/** Header page + payload region: what `image` writes and a fresh boot reserves. */
+export const IMAGE_LEN = HEADER_PAGE_SIZE + PAYLOAD_REGION_LEN;
+/** Size of the persisted area the IGVM loader reserves at the start of VTL2 memory. */
+export const PERSISTED_AREA_LEN = 0x20_0000n;
+
+export const ENCODE_USAGE = `Usage: vtl2-persist encode STATE.json [-o FILE | --hex | --json]
+
+Encodes a SavedState, given in the canonical JSON form (what 'decode' prints;
+proto field names, u64 values as "0x…" strings, types by name or number),
+into the payload bytes OpenHCL's mesh_protobuf encoder writes. STATE.json may
+be '-' for standard input.
+
+Options:
+  -o, --output FILE  Write the payload bytes to FILE ('-' for standard output).
+                     Without -o the bytes go to standard output, which must not
+                     be a terminal.
+  --hex              Print the payload as hex text instead of bytes.
+  --json             Print {"length": N, "hex": "..."} instead of bytes.
+  -h, --help
+
+Exit codes: 0 encoded, 2 a usage error or a STATE.json that is not a valid state.`;
+
+export const DECODE_USAGE = `Usage: vtl2-persist decode PAYLOAD [--hex] [--json]
+
+Decodes a bare persisted-state payload (the protobuf_payload_len bytes at
+protobuf_base; '-' for standard input) exactly as openhcl_boot's mesh_protobuf
+decoder does, and prints the canonical JSON form of the SavedState (which
+'encode' reads back). For a dump of the whole region use 'inspect'.
+
+Options:
+  --hex     PAYLOAD holds hex text (whitespace ignored), not raw bytes.
+  --json    Output is always JSON; with --json a rejected payload also prints
+            {"error": {code, message, mesh_variant, offset, path}} on stdout.
+  -h, --help
+
+Exit codes: 0 decoded, 1 the real decoder rejects the payload (openhcl_boot
+would panic with "failed to decode protobuf"), 2 a usage error or an
+unreadable file.`;
+
+export const IMAGE_USAGE = `Usage: vtl2-persist image STATE.json --base GPA [--payload] [-o FILE]
+
+Builds a dump of the persisted-state region exactly as OpenHCL usermode leaves
+it for a persisted area starting at GPA: the 4 KiB header page (the 32-byte
+OHCLPHDR header, the rest zero) followed by the 19-page payload region (the
+encoded payload at its start, zero padding): 0x14000 bytes, with
+protobuf_base = GPA + 0x1000, protobuf_region_len = 0x13000 and
+protobuf_payload_len = the payload's length.
+
+Options:
+  --base GPA         Guest-physical address of the header page (required;
+                     4 KiB aligned; hex with 0x, or decimal).
+  --payload          STATE.json is already an encoded payload (raw bytes), e.g.
+                     a hand-mutated one; it is placed as is.
+  -o, --output FILE  Write the image to FILE ('-' for standard output).
+                     Without -o the bytes go to standard output, which must not
+                     be a terminal.
+  -h, --help
+
+Exit codes: 0 written, 1 the payload does not fit the 0x13000-byte region,
+2 a usage error or an invalid input file.`;
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing shared with the inspector
+
+/** A failure the caller should report and map to an exit code (2: usage or input; 1: failed check). */
+export class CliFailure extends Error {
+  constructor(
+    readonly exitCode: 1 | 2,
+    message: string,
+    /** Print "Run '… --help' for usage." after the message. */
+    readonly usage = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Writes a failure to stderr in the CLI's format and returns its exit code. */
+export function reportFailure(io: CliIo, command: string, e: CliFailure): number {
+  io.stderr.write(`vtl2-persist ${command}: ${e.message}\n${e.usage ? `Run 'vtl2-persist ${command} --help' for usage.\n` : ''}`);
+  return e.exitCode;
+}
+
+/** A usage error (exit 2, with a pointer to --help). */
+export function usage(message: string): CliFailure {
+  return new CliFailure(2, message, true);
+}
+
+/** A failure to read or write a file (ENOENT, EACCES, EISDIR, …), as Node reports it. */
+export function isFileError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** Reads a whole file, or standard input for `-`. @throws {CliFailure} exit 2 if it cannot be read. */
+export function readBytes(file: string, io: CliIo): Uint8Array {
+  try {
+    if (file === '-') return io.stdin ?? readFileSync(0);
+    return readFileSync(file);
+  } catch (e) {
+    if (isFileError(e)) throw new CliFailure(2, `cannot read ${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Reads and parses a JSON file (or `-`). @throws {CliFailure} exit 2 if unreadable or not JSON. */
+export function readJson(file: string, io: CliIo): unknown {
+  const text = Buffer.from(readBytes(file, io)).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new CliFailure(2, `${displayName(file)} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** How a file argument is named in messages. */
+export function displayName(file: string): string {
+  return file === '-' ? '<stdin>' : file;
+}
+
+/**
+ * A guest-physical address from the command line: `0x…` hex or decimal, `_`
+ * separators allowed, at most 2^64 − 1. Undefined when it is not one.
+ */
+export function parseGpa(text: string): bigint | undefined {
+  const s = text.trim().replace(/_/g, '');
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) return undefined;
+  const v = BigInt(s);
+  return v <= U64_MAX ? v : undefined;
+}
+
+/** `--base` parsed, or a usage error naming the bad value. */
+export function gpaOption(name: string, text: string): bigint {
+  const v = parseGpa(text);
+  if (v === undefined) throw usage(`--${name} ${JSON.stringify(text)} is not a guest-physical address (0x-hex or decimal, below 2^64)`);
+  return v;
+}
+
+/** Whether a stream is a terminal. */
+export function isTty(stream: NodeJS.WritableStream): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
+/**
+ * Writes binary output to `-o FILE`, or to stdout (`-o -` or no -o) unless
+ * stdout is a terminal, where raw bytes would only garble the screen.
+ * @throws {CliFailure} exit 2 for a terminal stdout or an unwritable file.
+ */
+export function writeBinary(io: CliIo, output: string | undefined, bytes: Uint8Array, what: string): void {
+  if (output !== undefined && output !== '-') {
+    try {
+      writeFileSync(output, bytes);
+    } catch (e) {
+      if (isFileError(e)) throw new CliFailure(2, `cannot write ${output}: ${e.message}`);
+      throw e;
+    }
+    return;
+  }
+  if (isTty(io.stdout)) {
+    throw usage(`refusing to write the ${what} (${bytes.length} bytes of binary) to a terminal; use -o FILE or redirect standard output`);
+  }
+  io.stdout.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** ANSI styling, active only when stdout is a terminal and NO_COLOR is not set. */
+export interface Palette {
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+  bold(s: string): string;
+  dim(s: string): string;
+}
+
+/** The palette for `io`: colour only on a TTY, and never when `NO_COLOR` is set (to anything). */
+export function palette(io: CliIo): Palette {
+  const env = io.env ?? process.env;
+  const on = isTty(io.stdout) && env['NO_COLOR'] === undefined;
+  const style = (open: number, close: number) => (s: string) => (on ? `\x1b[${open}m${s}\x1b[${close}m` : s);
+  return { red: style(31, 39), yellow: style(33, 39), green: style(32, 39), bold: style(1, 22), dim: style(2, 22) };
+}
+
+/** The option table of a command, as parseArgs takes it. */
+export type OptionTable = NonNullable<ParseArgsConfig['options']>;
+/** What parseArgs returns for a command's option table (strict, positionals allowed). */
+export type ParsedCommandArgs<O extends OptionTable> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
+>;
+
+/** Parses argv with parseArgs, turning its errors into usage errors. */
+export function parseCommandArgs<const O extends OptionTable>(argv: readonly string[], options: O): ParsedCommandArgs<O> {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true as const, strict: true as const });
+  } catch (e) {
+    throw usage((e as Error).message);
+  }
+}
+
+/** Exactly one positional FILE, or a usage error. */
+export function onePositional(positionals: readonly string[], what: string): string {
+  if (positionals.length === 0) throw usage(`missing ${what} (a file, or - for standard input)`);
+  if (positionals.length > 1) throw usage(`expected one ${what}, got ${positionals.length}: ${positionals.join(' ')}`);
+  return positionals[0]!;
+}
+
+/** Runs a command body, reporting `CliFailure`s (and only those) on stderr. */
+function guarded(io: CliIo, command: string, body: () => number): number {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof CliFailure) return reportFailure(io, command, e);
+    throw e;
+  }
+}
+
+/** Reads STATE.json into a state. @throws {CliFailure} exit 2 for a file that is not a valid state. */
+function readState(file: string, io: CliIo) {
+  const json = readJson(file, io);
+  try {
+    return savedStateFromJson(json);
+  } catch (e) {
+    if (e instanceof StateJsonError) throw new CliFailure(2, `${displayName(file)}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Encodes a state. @throws {CliFailure} exit 2 for a value no real writer could hold. */
+function encodeState(file: string, io: CliIo): Uint8Array {
+  const state = readState(file, io);
+  try {
+    return encodeSavedState(state);
+  } catch (e) {
+    if (e instanceof EncodeError) throw new CliFailure(2, `${displayName(file)}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * The region image `image` writes: header page (32-byte header, rest zero)
+ * then the 19-page payload region (payload at its start, zero padding).
+ * @throws {CliFailure} exit 1 when the payload is longer than the region.
+ */
+export function buildImage(payload: Uint8Array, base: bigint): Uint8Array {
+  if (BigInt(payload.length) > PAYLOAD_REGION_LEN) {
+    throw new CliFailure(
+      1,
+      `the payload is ${payload.length} bytes (${hex(BigInt(payload.length))}); the payload region holds only ${hex(PAYLOAD_REGION_LEN)} (${PAYLOAD_REGION_LEN}) bytes`,
+    );
+  }
+  const image = new Uint8Array(Number(IMAGE_LEN));
+  image.set(
+    encodeHeader({
+      magic: PERSISTED_STATE_MAGIC,
+      protobufBase: base + HEADER_PAGE_SIZE,
+      protobufRegionLen: PAYLOAD_REGION_LEN,
+      protobufPayloadLen: BigInt(payload.length),
+    }),
+    0,
+  );
+  image.set(payload, Number(HEADER_PAGE_SIZE));
+  return image;
+}
+
+/** The JSON object describing a rejected payload (decode --json, inspect --json). */
+export function decodeErrorJson(e: DecodeError): Record<string, unknown> {
+  return { code: e.code, message: e.meshMessage, mesh_variant: e.meshVariant, offset: e.offset, path: e.path };
+}
+
+/** The panic openhcl_boot prints for a payload its decoder rejects. */
+export function decodePanicText(e: DecodeError): string {
+  return `failed to decode protobuf: Error(ErrorInner { types: [], err: ${e.meshVariant} })`;
+}
+
+/** Whether bytes start with the shipped or the draft magic (a region dump, not a bare payload). */
+export function startsWithMagic(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  const magic = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  return magic === PERSISTED_STATE_MAGIC || magic === DRAFT_MAGIC;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+
+/** `vtl2-persist encode STATE.json [-o FILE | --hex | --json]`; returns the exit code. */
+export function runEncode(argv: readonly string[], io: CliIo): number {
+  return guarded(io, 'encode', () => {
+    const { values, positionals } = parseCommandArgs(argv, {
+      output: { type: 'string', short: 'o' },
+      hex: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) return void io.stdout.write(`${ENCODE_USAGE}\n`), 0;
+    const file = onePositional(positionals, 'STATE.json');
+    const chosen = [values.output !== undefined && '-o', values.hex && '--hex', values.json && '--json'].filter(Boolean);
+    if (chosen.length > 1) throw usage(`${chosen.join(' and ')} are alternatives; give one`);
+    const payload = encodeState(file, io);
+    const hexText = Buffer.from(payload).toString('hex');
+    if (values.json) io.stdout.write(`${JSON.stringify({ length: payload.length, hex: hexText }, null, 2)}\n`);
+    else if (values.hex) io.stdout.write(`${hexText}\n`);
+    else writeBinary(io, values.output, payload, 'payload');
+    return 0;
+  });
+}
+
+/** `vtl2-persist decode PAYLOAD [--hex] [--json]`; returns the exit code. */
+export function runDecode(argv: readonly string[], io: CliIo): number {
+  return guarded(io, 'decode', () => {
+    const { values, positionals } = parseCommandArgs(argv, {
+      hex: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) return void io.stdout.write(`${DECODE_USAGE}\n`), 0;
+    const file = onePositional(positionals, 'PAYLOAD');
+    let bytes = readBytes(file, io);
+    if (values.hex) {
+      const parsed = parseHexText(Buffer.from(bytes).toString('utf8'));
+      if (parsed === undefined) throw new CliFailure(2, `${displayName(file)} is not hex text (an even number of hex digits)`);
+      bytes = parsed;
+    }
+    try {
+      io.stdout.write(`${JSON.stringify(savedStateToJson(decodeSavedState(bytes)), null, 2)}\n`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      if (values.json) io.stdout.write(`${JSON.stringify({ error: decodeErrorJson(e) }, null, 2)}\n`);
+      const hint = startsWithMagic(bytes)
+        ? `\nhint: ${displayName(file)} starts with the OHCLPHDR header magic: it is a region dump, not a bare payload; use 'vtl2-persist inspect'`
+        : '';
+      throw new CliFailure(
+        1,
+        `${displayName(file)}: the payload is rejected: ${e.message}\nopenhcl_boot would panic: ${decodePanicText(e)}${hint}`,
+      );
+    }
+  });
+}
+
+/** `vtl2-persist image STATE.json --base GPA [--payload] [-o FILE]`; returns the exit code. */
+export function runImage(argv: readonly string[], io: CliIo): number {
+  return guarded(io, 'image', () => {
+    const { values, positionals } = parseCommandArgs(argv, {
+      base: { type: 'string' },
+      payload: { type: 'boolean' },
+      output: { type: 'string', short: 'o' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) return void io.stdout.write(`${IMAGE_USAGE}\n`), 0;
+    const file = onePositional(positionals, values.payload ? 'PAYLOAD' : 'STATE.json');
+    if (values.base === undefined) throw usage('--base GPA is required (the guest-physical address of the header page)');
+    const base = gpaOption('base', values.base);
+    if (base % HEADER_PAGE_SIZE !== 0n) throw usage(`--base ${hex(base)} is not 4 KiB aligned`);
+    if (base + IMAGE_LEN > U64_MAX + 1n) throw usage(`--base ${hex(base)}: the ${hex(IMAGE_LEN)}-byte region would run past the top of the address space`);
+    const payload = values.payload ? readBytes(file, io) : encodeState(file, io);
+    writeBinary(io, values.output, buildImage(payload, base), 'region image');
+    return 0;
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * `vtl2-persist crash-sweep [SCENARIO]`: stops the machine after every store of a servicing
+ * save, boots the next instance from the torn memory and classifies each outcome
+ * (src/sim/crash-sweep.ts). Prints counts per class, panic kinds, the runs of consecutive
+ * crash points, and the first example of each class; `--json` prints the reports.
+ *
+ * Exit codes: 0 the sweep ran (whatever it found: reporting silent-wrong or panic outcomes is
+ * the sweep's job, not a failed check), 1 only when `--fail-on` names a class that occurred,
+ * 2 a usage error, an unreadable or invalid scenario file, or a scenario with nothing to sweep.
+ */
+import { parseArgs } from 'node:util';
+import { Vtl2PersistError } from '../errors.js';
+import {
+  crashSweep,
+  defaultCrashSweepScenario,
+  OUTCOME_CLASSES,
+  sweepReportToJson,
+  type OutcomeClass,
+  type SweepGranularity,
+  type SweepReport,
+} from '../sim/crash-sweep.js';
+import { parseScenarioFileText, type Scenario } from '../sim/scenario-file.js';
+import { readInput } from './simulate.js';
+import { table } from './text.js';
+
+export const CRASH_SWEEP_USAGE = `Usage: vtl2-persist crash-sweep [SCENARIO] [--granularity byte|u64] [--seed N]
+                               [--sample N] [--fail-on CLASSES] [--json]
+
+Crash-consistency sweep (handoff.md §13.1). Runs SCENARIO's lifecycle up to its
+LAST save, then stops the machine after every store of that save (payload
+first, then header, as usermode writes them), boots the next openhcl_boot
+instance from the torn memory, and classifies each outcome:
+
+  restored-new   restored from persisted state; equals a complete save's restore
+  restored-old   restored from persisted state; equals the restore before the save
+  fresh          no valid magic: topology from the host
+  panic          openhcl_boot would panic (reported with its panic kind)
+  SILENT-WRONG   restored, but the topology (the /openhcl map, pool ranges, MMIO,
+                 sidecar-excluded CPUs) equals neither the old nor the new one
+
+SCENARIO is a scenario file (shared/spec/scenario-format.md; '-' reads standard
+input; every scenario in it is swept). Each crash point boots with the inputs of
+the first boot step after the save (or the last boot's inputs if there is none).
+Without SCENARIO the built-in default runs: worked example A, boot, save
+(no_io [7], outstanding [1,5]), boot, save (outstanding [3]: a SHORTER payload,
+so the first payload's tail stays behind it), boot.
+
+Options:
+  --granularity byte|u64
+              One store unit is a byte, or an 8-byte store (payload in 8-byte
+              chunks, then the header's four u64 fields). Default: byte.
+  --seed N    Seed of the sampling PRNG (0..4294967295, default 0). The sweep is
+              deterministic: the same arguments always give the same report.
+  --sample N  Sweep only N crash points, drawn by the seeded PRNG, instead of
+              all of them (for large payloads). Default: every crash point.
+  --fail-on CLASSES
+              Comma-separated classes (e.g. silent-wrong,panic) that make the
+              command exit 1 if any crash point falls in one of them.
+  --json      Print the reports as JSON: [{scenario, counts, panic_kinds,
+              first_examples, segments, ...}, ...].
+  -h, --help  Show this help.
+
+Classes are coloured when stdout is a terminal and NO_COLOR is not set; while
+the sweep runs, a progress line goes to stderr if stderr is a terminal.
+
+Exit codes: 0 the sweep ran (outcomes are findings, not failures), 1 a class
+named by --fail-on occurred, 2 a usage error, an invalid scenario file, or a
+scenario without a runnable save step.`;
+
+/** Where the command writes; `isTTY` decides colour (stdout) and progress (stderr). */
+export interface CrashSweepIo {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  /** Environment for NO_COLOR (default `process.env`). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Runs `vtl2-persist crash-sweep` with `argv` (the arguments after the command name); returns the exit code. */
+export function runCrashSweep(argv: readonly string[], io: CrashSweepIo): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        granularity: { type: 'string' },
+        seed: { type: 'string' },
+        sample: { type: 'string' },
+        'fail-on': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    return usageError(io, (e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    io.stdout.write(`${CRASH_SWEEP_USAGE}\n`);
+    return 0;
+  }
+  if (parsed.positionals.length > 1) return usageError(io, `crash-sweep takes at most one SCENARIO file (got ${parsed.positionals.join(' ')})`);
+  const granularity = v.granularity ?? 'byte';
+  if (granularity !== 'byte' && granularity !== 'u64') return usageError(io, `--granularity must be byte or u64 (got ${JSON.stringify(granularity)})`);
+  const seed = v.seed === undefined ? 0 : parseUint(v.seed, 0xffff_ffff);
+  if (seed === undefined) return usageError(io, `--seed must be an integer from 0 to 4294967295 (got ${JSON.stringify(v.seed)})`);
+  const sample = v.sample === undefined ? undefined : parseUint(v.sample, Number.MAX_SAFE_INTEGER);
+  if (sample === 0 || (v.sample !== undefined && sample === undefined)) return usageError(io, `--sample must be a positive integer (got ${JSON.stringify(v.sample)})`);
+  let failOn: OutcomeClass[] = [];
+  if (v['fail-on'] !== undefined) {
+    const names = v['fail-on'].split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+    const bad = names.filter((n) => !(OUTCOME_CLASSES as readonly string[]).includes(n));
+    if (bad.length > 0 || names.length === 0) {
+      return usageError(io, `--fail-on takes a comma-separated list of ${OUTCOME_CLASSES.join(', ')} (got ${JSON.stringify(v['fail-on'])})`);
+    }
+    failOn = names as OutcomeClass[];
+  }
+
+  const [file] = parsed.positionals;
+  const env = io.env ?? process.env;
+  // Colour only on a TTY, and never when NO_COLOR is set (to anything), as the other commands.
+  const colour = io.stdout.isTTY === true && env['NO_COLOR'] === undefined;
+  const progress = io.stderr.isTTY === true;
+  const reports: SweepReport[] = [];
+  try {
+    const scenarios: Scenario[] = file === undefined ? [defaultCrashSweepScenario()] : parseScenarioFileText(readInput(file), file === '-' ? '<stdin>' : file);
+    for (const scenario of scenarios) {
+      let shown = -1;
+      const onProgress = progress
+        ? (done: number, total: number) => {
+            const pct = Math.floor((done * 100) / total);
+            if (pct !== shown) io.stderr.write(`\rcrash-sweep ${scenario.name}: ${done}/${total} crash points`);
+            shown = pct;
+          }
+        : undefined;
+      try {
+        reports.push(crashSweep(scenario, { granularity: granularity as SweepGranularity, seed, ...(sample !== undefined && { sample }), ...(onProgress && { onProgress }) }));
+      } finally {
+        if (progress) io.stderr.write('\r\x1b[K');
+      }
+    }
+  } catch (e) {
+    // An unreadable or invalid file, or a scenario with nothing to sweep: the caller's to fix.
+    if (e instanceof Vtl2PersistError || isFileError(e)) return usageError(io, (e as Error).message, false);
+    throw e;
+  }
+
+  io.stdout.write(v.json ? `${JSON.stringify(reports.map(sweepReportToJson), null, 2)}\n` : `${reports.map((r) => crashSweepText(r, colour)).join('\n\n')}\n`);
+  return reports.some((r) => failOn.some((c) => r.counts[c] > 0)) ? 1 : 0;
+}
+
+/** A non-negative decimal or 0x-hex integer no larger than `max`, else undefined. */
+function parseUint(text: string, max: number): number | undefined {
+  if (!/^(?:0x[0-9a-f]+|[0-9]+)$/i.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n <= max ? n : undefined;
+}
+
+const COLOURS: Record<OutcomeClass, string> = {
+  'restored-new': '\x1b[32m',
+  'restored-old': '\x1b[36m',
+  fresh: '\x1b[34m',
+  panic: '\x1b[33m',
+  'silent-wrong': '\x1b[1;31m',
+};
+
+/** The class as printed: silent-wrong in capitals (it is the finding to look at). */
+function className(c: OutcomeClass, colour: boolean): string {
+  const name = c === 'silent-wrong' ? 'SILENT-WRONG' : c;
+  return colour ? `${COLOURS[c]}${name}\x1b[0m` : name;
+}
+
+/** The human report of one sweep. */
+export function crashSweepText(r: SweepReport, colour = false): string {
+  const last = r.units.total;
+  const mode = r.sample === null || r.points === last + 1 ? 'exhaustive' : `sample of ${r.points} (seed ${r.seed})`;
+  const oldLen = r.save.oldPayloadLen === null ? 'no valid header before it' : `old header's payload_len ${r.save.oldPayloadLen}`;
+  const pad = (c: OutcomeClass) => ' '.repeat(Math.max(0, 12 - (c === 'silent-wrong' ? 12 : c.length)));
+  const lines = [
+    `crash sweep of ${JSON.stringify(r.scenario)}: granularity ${r.granularity}, seed ${r.seed}, ${mode}`,
+    `  swept save: lifecycle[${r.save.step}], payload ${r.save.payloadLen} bytes at 0x${r.save.payloadAt.toString(16)} (${oldLen}), then header at 0x${r.save.headerAt.toString(16)}`,
+    `  store units: ${r.units.payload} payload + ${r.units.header} header = ${last}; crash points k = 0..${last} (${r.points} swept)`,
+    `  each boots with: ${r.nextBootStep === null ? 'the last boot before the save' : `lifecycle[${r.nextBootStep}]`}`,
+    ...refLines(r),
+    '',
+    'outcomes:',
+    ...OUTCOME_CLASSES.map((c) => `  ${className(c, colour)}${pad(c)}  ${String(r.counts[c]).padStart(String(r.points).length)}`),
+    `panic kinds: ${Object.keys(r.panicKinds).length === 0 ? 'none' : Object.entries(r.panicKinds).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    '',
+    'runs of crash points:',
+    table(
+      ['k', 'points', 'class', 'detail'],
+      r.segments.map((s) => [s.from === s.to ? `${s.from}` : `${s.from}..${s.to}`, String(s.points), s.class === 'silent-wrong' ? 'SILENT-WRONG' : s.class, s.detail]),
+    ),
+    '',
+    'first example of each class:',
+    ...OUTCOME_CLASSES.flatMap((c) => {
+      const o = r.firstExamples[c];
+      if (o === undefined) return [];
+      return [`  ${className(c, colour)} at k=${o.k}: ${o.torn.description}`, `      ${o.summary}`];
+    }),
+  ];
+  return lines.join('\n');
+}
+
+/** The two reference lines, labels padded to one width. */
+function refLines(r: SweepReport): string[] {
+  const labels = ['reference old (k=0):', `reference new (k=${r.units.total}):`];
+  const width = Math.max(...labels.map((l) => l.length));
+  return [r.references.old.summary, r.references.new.summary].map((s, i) => `  ${labels[i]!.padEnd(width)} ${s}`);
+}
+
+/** A failure to read a file (ENOENT, EACCES, EISDIR, …), as Node reports it. */
+function isFileError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+}
+
+function usageError(io: CrashSweepIo, message: string, hint = true): number {
+  io.stderr.write(`vtl2-persist crash-sweep: ${message}\n${hint ? "Run 'vtl2-persist crash-sweep --help' for usage.\n" : ''}`);
+  return 2;
+}

@@ -1,0 +1,27 @@
+/**
+ * Byte-rendering helpers for the CLI's dumps: space-separated hex, printable
+ * ASCII, and hex text read back into bytes.
+ */
+
+/** `4f 48 43 4c`: the bytes as two-digit hex separated by spaces; at most `max` bytes, then `…`. */
+export function hexBytes(bytes: Uint8Array, max = Infinity): string {
+  const shown = bytes.length > max ? bytes.subarray(0, max) : bytes;
+  const text = Array.from(shown, (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return bytes.length > max ? `${text} …` : text;
+}
+
+/** The bytes as ASCII, `.` for anything that is not printable (0x20–0x7e). */
+export function asciiOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+}
+
+/**
+ * Reads hex text (as `encode --hex` writes it, or a vector's `hex`): whitespace,
+ * `:` and `,` separators and a leading `0x` are ignored. Returns undefined when
+ * the text is not an even number of hex digits.
+ */
+export function parseHexText(text: string): Uint8Array | undefined {
+  const digits = text.replace(/^\s*0x/i, '').replace(/[\s:,]/g, '');
+  if (digits.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(digits)) return undefined;
+  return Uint8Array.from(Buffer.from(digits, 'hex'));
+}

@@ -1,0 +1,1000 @@
+/**
+ * `vtl2-persist inspect FILE`: a firmware engineer's view of a persisted-state
+ * region dump (header page first) or of a bare payload — the header annotated
+ * byte by byte, everything about it that openhcl_boot would trip over, the
+ * decoded topology, the payload's raw wire structure under the mesh rules, and
+ * (with `--shim`/`--host`) what the emulated openhcl_boot does with it.
+ */
+import { boot, type BootResult } from '../boot/boot.js';
+import { InputError, parseCmdlineOptions, parseHostDt, parseShimParams } from '../boot/inputs.js';
+import type { CmdlineOptions, HostDt, ShimParams } from '../boot/types.js';
+import { DecodeError } from '../format/codec-error.js';
+import { decodeSavedState } from '../format/decode.js';
+import {
+  HEADER_FIELDS,
+  HEADER_PAGE_SIZE,
+  HEADER_SIZE,
+  PERSISTED_STATE_MAGIC,
+  classifyMagic,
+  decodeHeader,
+  encodeHeader,
+  type MagicStatus,
+  type PersistedStateHeader,
+} from '../format/header.js';
+import { MeshReader } from '../format/mesh-reader.js';
+import { U64_MAX, type SavedState } from '../format/saved-state.js';
+import { FIELD } from '../format/schema.js';
+import { savedStateToJson } from '../format/state-json.js';
+import { WireType, varint64Size } from '../format/wire.js';
+import { GuestMemory, GuestMemoryError } from '../memory/guest-memory.js';
+import { formatHex as hex } from '../memory/range.js';
+import { MemoryVtlType, igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
+import { bootResultToJson } from '../sim/result-json.js';
+import {
+  CliFailure,
+  PAYLOAD_REGION_LEN,
+  PERSISTED_AREA_LEN,
+  decodeErrorJson,
+  decodePanicText,
+  displayName,
+  gpaOption,
+  onePositional,
+  palette,
+  parseCommandArgs,
+  readBytes,
+  readJson,
+  reportFailure,
+  usage,
+  type CliIo,
+  type Palette,
+} from './codec-commands.js';
+import { asciiOf, hexBytes } from './hexdump.js';
+import { humanSize, table } from './text.js';
+
+export const INSPECT_USAGE = `Usage: vtl2-persist inspect FILE [--base GPA] [--payload | --region] [--json]
+                            [--shim SHIM.json --host HOST.json [--cmdline CMDLINE.json]]
+
+Inspects FILE ('-' for standard input): a dump of the persisted-state region
+(the 4 KiB header page first, then the payload region, as 'image' writes it)
+or a bare payload. A file that starts with the OHCLPHDR magic (or the
+byte-swapped draft magic), or that is at least a page long and starts with a
+plausible header, is a region dump; anything else is a bare payload.
+
+Prints:
+  - the 32-byte header, field by field: offset, bytes as in memory, the
+    little-endian value in hex and decimal, and what it means;
+  - findings: the byte-swapped draft magic, an unaligned protobuf_base, a
+    payload longer than its region, a region outside the 2 MiB persisted area
+    (with --base), a payload the real decoder rejects, …;
+  - the decoded topology;
+  - the raw wire view: every field's offset, tag, wire type and value under
+    mesh_protobuf's rules (unknown fields kept and marked; on a decode error,
+    the fields up to it and the error with its offset);
+  - with --shim and --host: what openhcl_boot would do with it.
+
+Options:
+  --base GPA       Guest-physical address of the dump's first byte (the header
+                   page). The payload is then read at protobuf_base - GPA and the
+                   region is checked against the 2 MiB persisted area at GPA.
+                   Without --base the dump is taken to start at the shim's
+                   persisted_state.start with --shim, else the payload is taken
+                   right after the header page (file offset 0x1000).
+  --payload        FILE is a bare payload (skip detection).
+  --region         FILE is a region dump even without a magic (skip detection).
+  --shim FILE      shim_params (scenario format: the object itself, or a
+                   scenario holding "shim_params") for a boot emulation.
+  --host FILE      host_dt (the object, or a scenario holding "host_dt").
+  --cmdline FILE   cmdline_options (the object, or a scenario holding
+                   "cmdline_options"); default upstream's defaults.
+                   The dump is placed at --base (default the shim's
+                   persisted_state.start); a bare payload gets the header
+                   OpenHCL would write (payload at +0x1000, region 0x13000).
+  --json           Machine-readable output (JSON on stdout).
+  -h, --help
+
+Exit codes: 0 nothing openhcl_boot would trip over, 1 a finding that makes
+openhcl_boot panic or marks a broken writer (or, with --shim, an emulated
+panic), 2 a usage error or an invalid or unreadable input file.`;
+
+// ---------------------------------------------------------------------------------------------
+// The raw wire view
+
+type FieldKind = 'u64' | 'u32' | 'u16' | 'message' | 'packed u32';
+
+interface FieldSpec {
+  name: string;
+  kind: FieldKind;
+  repeated: boolean;
+  message?: MessageSpec;
+}
+
+interface MessageSpec {
+  /** Proto name of the message (for the meaning column). */
+  type: 'SavedState' | 'MemoryEntry' | 'MmioEntry' | 'MemoryRange' | 'MemoryVtlType' | 'IgvmMemoryType';
+  fields: Map<number, FieldSpec>;
+  /** Field number → name, as MeshReader wants it for error paths. */
+  names: (string | undefined)[];
+}
+
+function messageSpec(type: MessageSpec['type'], entries: [number, FieldSpec][]): MessageSpec {
+  const names: (string | undefined)[] = [];
+  for (const [id, f] of entries) names[id] = f.name;
+  return { type, fields: new Map(entries), names };
+}
+
+const scalar = (name: string, kind: FieldKind): FieldSpec => ({ name, kind, repeated: false });
+const nested = (name: string, message: MessageSpec, repeated = false): FieldSpec => ({ name, kind: 'message', repeated, message });
+
+const RANGE = messageSpec('MemoryRange', [
+  [FIELD.range.start, scalar('start', 'u64')],
+  [FIELD.range.end, scalar('end', 'u64')],
+]);
+const VTL_TYPE = messageSpec('MemoryVtlType', [[FIELD.vtlType.value, scalar('field1', 'u32')]]);
+const IGVM_TYPE = messageSpec('IgvmMemoryType', [[FIELD.igvmType.value, scalar('field1', 'u16')]]);
+const MEMORY_ENTRY = messageSpec('MemoryEntry', [
+  [FIELD.memoryEntry.range, nested('range', RANGE)],
+  [FIELD.memoryEntry.vnode, scalar('vnode', 'u32')],
+  [FIELD.memoryEntry.vtlType, nested('vtl_type', VTL_TYPE)],
+  [FIELD.memoryEntry.igvmType, nested('igvm_type', IGVM_TYPE)],
+]);
+const MMIO_ENTRY = messageSpec('MmioEntry', [
+  [FIELD.mmioEntry.range, nested('range', RANGE)],
+  [FIELD.mmioEntry.vtlType, nested('vtl_type', VTL_TYPE)],
+]);
+const SAVED_STATE = messageSpec('SavedState', [
+  [FIELD.savedState.partitionMemory, nested('partition_memory', MEMORY_ENTRY, true)],
+  [FIELD.savedState.partitionMmio, nested('partition_mmio', MMIO_ENTRY, true)],
+  [FIELD.savedState.cpusWithMappedInterruptsNoIo, { name: 'cpus_with_mapped_interrupts_no_io', kind: 'packed u32', repeated: true }],
+  [FIELD.savedState.cpusWithOutstandingIo, { name: 'cpus_with_outstanding_io', kind: 'packed u32', repeated: true }],
+]);
+
+const WIRE_TYPE_NAMES = ['varint', 'fixed64', 'len', 'start group', 'end group', 'fixed32', 'mesh message', 'resource'] as const;
+
+/** One field as it sits on the wire. Offsets count from the start of the payload. */
+export interface WireRow {
+  /** Offset of the field's key. */
+  offset: number;
+  /** One past the field's last byte. */
+  end: number;
+  /** Nesting depth (0 for SavedState's own fields). */
+  depth: number;
+  /** Proto path, e.g. `partition_memory[3].range.end`; unknown fields show as `<field N>`. */
+  path: string;
+  /** Field number (the key's `>> 3`, cut to 32 bits, as mesh reads it). */
+  field: number;
+  /** Proto name, or undefined for a field the schema does not have. */
+  name: string | undefined;
+  wireType: number;
+  /** A field number the message does not define (or field 0): the decoder skips it. */
+  unknown: boolean;
+  /** The key and length prefix of a message or unknown length-delimited field; otherwise the whole field. */
+  head: Uint8Array;
+  /** Length of a length-delimited (or mesh message) field's data. */
+  length?: number;
+  /** The data of an unknown length-delimited field (never looked into by the decoder). */
+  data?: Uint8Array;
+  /** A varint's full 64-bit value (before any u32/u16 truncation), or a fixed value. */
+  value?: bigint;
+  /** Elements of a CPU list field (packed, or the one value of an unpacked element), in wire order. */
+  elements?: { offset: number; value: bigint }[];
+  /** What the value means (type names, truncation, range sizes, non-minimal varints). */
+  meaning: string;
+  /**
+   * For a run of zero bytes: how many identical `00 00` fields (field 0, varint 0,
+   * ignored by the decoder) this row stands for; `end` is the end of the run.
+   */
+  repeat?: number;
+}
+
+/** The payload's fields in wire order, and the error at which the real decoder stops (if any). */
+export interface WireView {
+  rows: WireRow[];
+  error: DecodeError | undefined;
+}
+
+/**
+ * Walks a payload field by field with mesh_protobuf's rules (the same reader
+ * and acceptance rules as `decodeSavedState`): known message fields are
+ * recursed into, unknown fields are listed and marked, and the walk stops at
+ * the first error the real decoder would raise, with the same code, offset and
+ * path. Every row before the error is a field the decoder read.
+ */
+export function walkWire(payload: Uint8Array): WireView {
+  const rows: WireRow[] = [];
+  try {
+    walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', rows);
+    return { rows, error: undefined };
+  } catch (e) {
+    if (e instanceof DecodeError) return { rows, error: e };
+    throw e;
+  }
+}
+
+/** Length of the (already validated) varint at `pos`. */
+function varintLength(buf: Uint8Array, pos: number): number {
+  let n = 1;
+  while ((buf[pos + n - 1]! & 0x80) !== 0 && n < 10) n++;
+  return n;
+}
+
+function u64Of(r: MeshReader): bigint {
+  return (BigInt(r.hi) << 32n) | BigInt(r.lo);
+}
+
+function walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: number, prefix: string, rows: WireRow[]): void {
+  const buf = r.buf;
+  const counts = new Map<number, number>();
+  const join = (segment: string) => (prefix === '' ? segment : `${prefix}.${segment}`);
+  while (r.pos < end) {
+    const offset = r.pos;
+    const field = r.nextField(end, spec.names);
+    const keyEnd = offset + varintLength(buf, offset);
+    const f = spec.fields.get(field);
+    const row: WireRow = {
+      offset,
+      end: r.pos,
+      depth,
+      path: '',
+      field,
+      name: f?.name,
+      wireType: r.wireType,
+      unknown: f === undefined,
+      head: buf.subarray(offset, r.pos),
+      meaning: '',
+    };
+    if (f === undefined) {
+      row.path = join(`<field ${field}>`);
+      describeUnknown(r, row, keyEnd);
+      const prev = rows.at(-1);
+      if (isZeroPair(row) && prev !== undefined && isZeroPair(prev) && prev.depth === depth && prev.end === offset) {
+        // Zero padding reads as a run of `00 00` (field 0, varint 0: ignored); fold it into one row.
+        prev.repeat = (prev.repeat ?? 1) + 1;
+        prev.end = row.end;
+        continue;
+      }
+      rows.push(row);
+      continue;
+    }
+    if (f.kind === 'message') {
+      const index = counts.get(field) ?? 0;
+      if (f.repeated) counts.set(field, index + 1);
+      const segment = f.repeated ? `${f.name}[${index}]` : f.name;
+      row.path = join(segment);
+      if (!r.isMessage()) throw new DecodeError('expected_message', r.keyOffset).within(segment);
+      row.head = buf.subarray(offset, r.dataStart);
+      row.length = r.dataEnd - r.dataStart;
+      rows.push(row);
+      const first = rows.length;
+      const resume = r.pos;
+      const dataEnd = r.dataEnd;
+      r.pos = r.dataStart;
+      try {
+        walkMessage(r, dataEnd, f.message!, depth + 1, row.path, rows);
+      } catch (e) {
+        throw e instanceof DecodeError ? e.within(segment) : e;
+      }
+      r.pos = resume;
+      row.meaning = messageMeaning(f.message!, rows.slice(first).filter((c) => c.depth === depth + 1));
+      continue;
+    }
+    row.path = join(f.name);
+    if (f.kind === 'packed u32') {
+      rows.push(row);
+      row.elements = [];
+      if (r.wireType === WireType.Varint) {
+        row.elements.push({ offset: keyEnd, value: u64Of(r) });
+        row.meaning = `unpacked element: ${elementText(u64Of(r))}`;
+        continue;
+      }
+      if (r.wireType !== WireType.Variable) throw new DecodeError('expected_varint', r.keyOffset).within(f.name);
+      row.head = buf.subarray(offset, r.dataEnd);
+      row.length = r.dataEnd - r.dataStart;
+      const resume = r.pos;
+      const dataEnd = r.dataEnd;
+      r.pos = r.dataStart;
+      try {
+        while (r.pos < dataEnd) {
+          const at = r.pos;
+          r.varint(dataEnd);
+          row.elements.push({ offset: at, value: u64Of(r) });
+        }
+      } catch (e) {
+        row.meaning = `packed, ${row.elements.length} element(s) before the error: ${row.elements.map((x) => elementText(x.value)).join(', ')}`;
+        throw e instanceof DecodeError ? e.within(f.name) : e;
+      }
+      r.pos = resume;
+      row.meaning =
+        row.elements.length === 0 ? 'packed, empty' : `packed: ${row.elements.map((x) => elementText(x.value)).join(', ')}`;
+      continue;
+    }
+    // A scalar: u64() / u32() raise "expected a varint" for any other wire type, as in the decoder.
+    const value = f.kind === 'u64' ? r.u64() : (r.u32(), u64Of(r));
+    row.value = value;
+    row.meaning = scalarMeaning(spec, f, value) + nonMinimal(value, r.pos - keyEnd);
+    rows.push(row);
+  }
+}
+
+/** A `00 00` field: field 0, varint 0, as zero padding reads. */
+function isZeroPair(row: WireRow): boolean {
+  return row.field === 0 && row.wireType === WireType.Varint && row.value === 0n && row.head.length === 2;
+}
+
+/** A CPU id as the decoder keeps it (low 32 bits). */
+function elementText(v: bigint): string {
+  const kept = v & 0xffff_ffffn;
+  return kept === v ? String(v) : `${kept} (from ${hex(v)}, cut to u32)`;
+}
+
+function nonMinimal(value: bigint, bytes: number): string {
+  return bytes > varint64Size(value) ? ` [non-minimal varint: ${bytes} bytes]` : '';
+}
+
+function scalarMeaning(spec: MessageSpec, f: FieldSpec, value: bigint): string {
+  if (f.kind === 'u64') return value > 9n ? String(value) : '';
+  const mask = f.kind === 'u16' ? 0xffffn : 0xffff_ffffn;
+  const kept = Number(value & mask);
+  const cut = BigInt(kept) === value ? '' : ` (cut to ${f.kind}: ${kept})`;
+  const name = spec.type === 'MemoryVtlType' ? vtlTypeName(kept) : spec.type === 'IgvmMemoryType' ? igvmTypeName(kept) : undefined;
+  const unnamed = spec.type === 'MemoryVtlType' || spec.type === 'IgvmMemoryType' ? 'unnamed value' : '';
+  return [name ?? unnamed, cut].filter((s) => s !== '').join(' ');
+}
+
+/** A one-line summary of a nested message from its direct children (later fields win, as in the decoder). */
+function messageMeaning(spec: MessageSpec, children: WireRow[]): string {
+  const last = (name: string) => children.filter((c) => c.name === name && c.value !== undefined).at(-1)?.value;
+  switch (spec.type) {
+    case 'MemoryRange': {
+      const start = last('start') ?? 0n;
+      const end = last('end') ?? 0n;
+      return start <= end ? `[${hex(start)}, ${hex(end)}) ${humanSize(end - start)}` : `[${hex(start)}, ${hex(end)}) start > end`;
+    }
+    case 'MemoryVtlType': {
+      const v = Number((last('field1') ?? 0n) & 0xffff_ffffn);
+      return `${vtlTypeName(v) ?? 'unnamed'} (${v})`;
+    }
+    case 'IgvmMemoryType': {
+      const v = Number((last('field1') ?? 0n) & 0xffffn);
+      return `${igvmTypeName(v) ?? 'unnamed'} (${v})`;
+    }
+    default:
+      return spec.type;
+  }
+}
+
+function describeUnknown(r: MeshReader, row: WireRow, keyEnd: number): void {
+  const buf = r.buf;
+  const skipped = row.field === 0 ? 'field 0: ignored by the decoder' : 'unknown field: skipped by the decoder';
+  switch (r.wireType) {
+    case WireType.Varint:
+      row.value = u64Of(r);
+      row.meaning = `${skipped}${nonMinimal(row.value, r.pos - keyEnd)}`;
+      return;
+    case WireType.Fixed64:
+      row.value = new DataView(buf.buffer, buf.byteOffset + r.pos - 8, 8).getBigUint64(0, true);
+      row.meaning = skipped;
+      return;
+    case WireType.Fixed32:
+      row.value = BigInt(new DataView(buf.buffer, buf.byteOffset + r.pos - 4, 4).getUint32(0, true));
+      row.meaning = skipped;
+      return;
+    default:
+      // Variable or a resource-free mesh message: the decoder never looks inside.
+      row.head = buf.subarray(row.offset, r.dataStart);
+      row.length = r.dataEnd - r.dataStart;
+      row.data = buf.subarray(r.dataStart, r.dataEnd);
+      row.meaning = skipped;
+  }
+}
+
+/** The JSON form of a wire row. */
+function wireRowJson(row: WireRow): Record<string, unknown> {
+  return {
+    offset: row.offset,
+    end: row.end,
+    depth: row.depth,
+    path: row.path,
+    field: row.field,
+    name: row.name ?? null,
+    wire_type: row.wireType,
+    wire_type_name: WIRE_TYPE_NAMES[row.wireType] ?? String(row.wireType),
+    unknown: row.unknown,
+    head_hex: Buffer.from(row.head).toString('hex'),
+    ...(row.length !== undefined && { length: row.length }),
+    ...(row.value !== undefined && { value: hex(row.value) }),
+    ...(row.elements !== undefined && { elements: row.elements.map((e) => ({ offset: e.offset, value: hex(e.value) })) }),
+    ...(row.data !== undefined && { data_hex: Buffer.from(row.data).toString('hex') }),
+    ...(row.repeat !== undefined && { repeat: row.repeat }),
+    meaning: row.meaning,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The inspection
+
+/** Something about the input worth telling: `error` = openhcl_boot would panic on it or a writer is broken. */
+export interface Finding {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+/** Everything `inspect` found out about one input. */
+export interface Inspection {
+  file: string;
+  size: number;
+  kind: 'region' | 'payload';
+  /** Why the input was taken as a region dump or a payload. */
+  detection: string;
+  /** GPA of the dump's first byte: --base, or the shim's persisted_state.start for a region dump. */
+  base: bigint | undefined;
+  /** Whether `base` came from the shim rather than --base. */
+  baseFromShim: boolean;
+  header: PersistedStateHeader | undefined;
+  status: MagicStatus | undefined;
+  /** The first page of a region dump (at most 4 KiB). */
+  headerPage: Uint8Array | undefined;
+  /** Where the payload was taken from, or undefined when the dump does not hold it. */
+  payloadAt: { fileOffset: number; gpa: bigint | undefined } | undefined;
+  payload: Uint8Array | undefined;
+  findings: Finding[];
+  decoded: SavedState | undefined;
+  decodeError: DecodeError | undefined;
+  wire: WireView | undefined;
+}
+
+/** How detection is steered: automatic, or forced by --payload / --region. */
+export type InspectMode = 'auto' | 'payload' | 'region';
+
+/** Values OpenHCL could have written: aligned base, a region of at most the persisted area, payload within it. */
+function plausibleHeader(h: PersistedStateHeader): boolean {
+  return (
+    h.protobufBase % HEADER_PAGE_SIZE === 0n &&
+    h.protobufRegionLen > 0n &&
+    h.protobufRegionLen <= PERSISTED_AREA_LEN &&
+    h.protobufPayloadLen <= h.protobufRegionLen
+  );
+}
+
+function detect(bytes: Uint8Array, mode: InspectMode): { kind: 'region' | 'payload'; why: string } {
+  if (mode === 'payload') return { kind: 'payload', why: 'bare payload (--payload)' };
+  if (mode === 'region') return { kind: 'region', why: 'region dump (--region)' };
+  if (bytes.length >= 8) {
+    const status = classifyMagic(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+    if (status === 'valid') return { kind: 'region', why: 'region dump (starts with the OHCLPHDR magic)' };
+    if (status === 'draft_magic') return { kind: 'region', why: 'region dump (starts with the byte-swapped draft magic "RDHPLCHO")' };
+  }
+  if (bytes.length >= Number(HEADER_PAGE_SIZE) && plausibleHeader(decodeHeader(bytes))) {
+    return { kind: 'region', why: 'region dump (no magic, but at least a page long and starting with a plausible header)' };
+  }
+  return {
+    kind: 'payload',
+    why: 'bare payload (no header magic and no plausible header at the start; --region forces a region dump)',
+  };
+}
+
+/** Inspects the bytes of one input. Pure: reads nothing, writes nothing, never throws for bad input. */
+export function inspectBytes(
+  bytes: Uint8Array,
+  options: { file?: string; base?: bigint; mode?: InspectMode; shimBase?: bigint } = {},
+): Inspection {
+  const { kind, why } = detect(bytes, options.mode ?? 'auto');
+  // A region dump without --base sits where the boot emulation puts it: at the shim's persisted_state.start.
+  const base = options.base ?? (kind === 'region' ? options.shimBase : undefined);
+  const result: Inspection = {
+    file: options.file ?? '-',
+    size: bytes.length,
+    kind,
+    detection: why,
+    base,
+    baseFromShim: options.base === undefined && base !== undefined,
+    header: undefined,
+    status: undefined,
+    headerPage: undefined,
+    payloadAt: undefined,
+    payload: undefined,
+    findings: [],
+    decoded: undefined,
+    decodeError: undefined,
+    wire: undefined,
+  };
+  const add = (severity: Finding['severity'], code: string, message: string) => result.findings.push({ code, severity, message });
+  if (kind === 'payload') {
+    if (options.base !== undefined) add('warning', 'base_ignored', '--base is ignored for a bare payload (it locates a region dump; --region forces one)');
+    result.payload = bytes;
+    result.payloadAt = { fileOffset: 0, gpa: undefined };
+  } else if (bytes.length < HEADER_SIZE) {
+    add('error', 'short_header', `the dump is ${bytes.length} bytes: too short for the ${HEADER_SIZE}-byte header`);
+  } else {
+    regionFindings(bytes, result, add);
+  }
+  if (result.payload !== undefined) decodeFindings(result, add);
+  return result;
+}
+
+function regionFindings(bytes: Uint8Array, result: Inspection, add: (s: Finding['severity'], code: string, message: string) => void): void {
+  const h = decodeHeader(bytes);
+  const status = classifyMagic(h.magic);
+  const base = result.base;
+  result.header = h;
+  result.status = status;
+  result.headerPage = bytes.subarray(0, Math.min(bytes.length, Number(HEADER_PAGE_SIZE)));
+  const magicText = `"${asciiOf(bytes.subarray(0, 8))}"`;
+  if (status === 'draft_magic') {
+    add(
+      'error',
+      'draft_magic',
+      `magic ${hex(h.magic)} (${magicText}) is the byte-swapped constant of an early upstream draft, not the shipped OHCLPHDR: openhcl_boot treats it as "no magic" and takes the fresh path; the writer was built from the draft`,
+    );
+  } else if (status === 'no_magic') {
+    add(
+      'warning',
+      'no_magic',
+      `magic ${hex(h.magic)} (${magicText}) is not OHCLPHDR: openhcl_boot takes the fresh path and ignores the rest of the header (the checks below are informational)`,
+    );
+  }
+  // Header checks that make the restore path panic; they only matter once the magic is valid.
+  const sev: Finding['severity'] = status === 'no_magic' ? 'info' : 'error';
+  const pb = h.protobufBase;
+  const rl = h.protobufRegionLen;
+  const pl = h.protobufPayloadLen;
+  if (pb % HEADER_PAGE_SIZE !== 0n) {
+    add(sev, 'unaligned_base', `protobuf_base ${hex(pb)} is not 4 KiB aligned: openhcl_boot panics (assertion failed: range.start & (PAGE_SIZE - 1) == 0)`);
+  }
+  const regionEnd = pb + rl;
+  if (regionEnd > U64_MAX) {
+    add(sev, 'region_wraps', `protobuf_base + protobuf_region_len = ${hex(regionEnd)} overflows 2^64 (wraps to ${hex(regionEnd & U64_MAX)}): openhcl_boot panics building the region`);
+  } else if (regionEnd % HEADER_PAGE_SIZE !== 0n) {
+    add(sev, 'region_end_unaligned', `the payload region ends at ${hex(regionEnd)}, not 4 KiB aligned: openhcl_boot panics (assertion failed: range.end & (PAGE_SIZE - 1) == 0)`);
+  }
+  if (pl > rl) {
+    add(
+      sev,
+      'payload_len_gt_region_len',
+      `protobuf_payload_len ${hex(pl)} (${pl}) is larger than protobuf_region_len ${hex(rl)} (${rl}): openhcl_boot panics "protobuf payload len ${pl} is larger than region len ${rl}"`,
+    );
+  }
+  if (base !== undefined) {
+    const areaEnd = base + PERSISTED_AREA_LEN;
+    if (base % HEADER_PAGE_SIZE !== 0n) add('warning', 'persisted_base_unaligned', `--base ${hex(base)} is not 4 KiB aligned; the persisted area always is`);
+    if (pb < base || regionEnd > areaEnd) {
+      add(
+        sev,
+        'region_outside_persisted_area',
+        `the payload region [${hex(pb)}, ${hex(regionEnd)}) is not inside the 2 MiB persisted area [${hex(base)}, ${hex(areaEnd)}): openhcl_boot panics "protobuf region … is not contained within the persisted state region …"`,
+      );
+    } else if (pb < base + HEADER_PAGE_SIZE) {
+      add('warning', 'region_overlaps_header', `the payload region starts at ${hex(pb)}, inside the header page [${hex(base)}, ${hex(base + HEADER_PAGE_SIZE)})`);
+    } else if (pb !== base + HEADER_PAGE_SIZE) {
+      add('info', 'unusual_base', `OpenHCL puts the payload region right after the header page (${hex(base + HEADER_PAGE_SIZE)}); this one is at base + ${hex(pb - base)}`);
+    }
+  }
+  const stale = result.headerPage.subarray(Number(HEADER_SIZE)).reduce((n, b) => n + (b === 0 ? 0 : 1), 0);
+  if (stale > 0) add('info', 'header_page_not_zero', `${stale} byte(s) of the header page after the 32-byte header are not zero (openhcl_boot never reads them)`);
+
+  // Where the payload is in the file: bounded by the file, whatever the header claims.
+  const offset = base !== undefined ? pb - base : HEADER_PAGE_SIZE;
+  const size = BigInt(bytes.length);
+  if (pl === 0n && status === 'no_magic') {
+    // Nothing was written: no payload to show.
+  } else if (pl === 0n) {
+    result.payloadAt = { fileOffset: Number(offset < 0n || offset > size ? 0n : offset), gpa: pb };
+    result.payload = new Uint8Array(0);
+  } else if (offset < 0n || offset >= size) {
+    add('warning', 'payload_not_in_dump', `the payload (file offset ${offset < 0n ? `-${hex(-offset)}` : hex(offset)}) is not in this ${bytes.length}-byte dump`);
+  } else {
+    const avail = size - offset;
+    const take = pl < avail ? pl : avail;
+    if (pl > avail) {
+      add(
+        'warning',
+        'payload_truncated',
+        `the dump holds only ${avail} of the ${pl} (${hex(pl)}) payload bytes the header declares; only those are decoded (an error at their end may be an artifact of the short dump)`,
+      );
+    }
+    result.payloadAt = { fileOffset: Number(offset), gpa: pb };
+    result.payload = bytes.subarray(Number(offset), Number(offset + take));
+  }
+}
+
+function decodeFindings(result: Inspection, add: (s: Finding['severity'], code: string, message: string) => void): void {
+  const payload = result.payload!;
+  // Whether openhcl_boot would decode this payload at all: always for a bare payload, and for a region once the magic is valid.
+  const sev: Finding['severity'] = result.kind === 'payload' || result.status !== 'no_magic' ? 'error' : 'info';
+  result.wire = walkWire(payload);
+  try {
+    result.decoded = decodeSavedState(payload);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    result.decodeError = e;
+    add(sev, 'payload_rejected', `the real decoder rejects the payload: ${e.message}; openhcl_boot panics "${decodePanicText(e)}"`);
+    return;
+  }
+  const s = result.decoded;
+  const headerEntry = s.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_HEADER);
+  const protobufEntry = s.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_PROTOBUF);
+  if (headerEntry === undefined) {
+    add(sev, 'no_header_entry', 'partition_memory has no VTL2_PERSISTED_STATE_HEADER entry: the restore path panics "persisted state header missing"');
+  } else if (protobufEntry === undefined) {
+    add(sev, 'no_protobuf_entry', 'partition_memory has no VTL2_PERSISTED_STATE_PROTOBUF entry: the restore path panics "persisted state protobuf region missing"');
+  } else if (result.header !== undefined && headerEntry.range.end !== result.header.protobufBase) {
+    add(
+      sev,
+      'header_entry_end_ne_protobuf_base',
+      `the saved VTL2_PERSISTED_STATE_HEADER entry ends at ${hex(headerEntry.range.end)} but protobuf_base is ${hex(result.header.protobufBase)}: the restore path panics (assertion \`left == right\` failed)`,
+    );
+  }
+  if (headerEntry !== undefined && result.base !== undefined && result.kind === 'region' && headerEntry.range.start !== result.base) {
+    add('warning', 'header_entry_not_at_base', `the saved VTL2_PERSISTED_STATE_HEADER entry starts at ${hex(headerEntry.range.start)}, not at --base ${hex(result.base)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+const MAGIC_MEANING: Record<MagicStatus, string> = {
+  valid: 'valid magic',
+  draft_magic: 'byte-swapped DRAFT magic, not the shipped one',
+  no_magic: 'no magic: openhcl_boot takes the fresh path',
+};
+
+/** Field-by-field description of the header (shared by the text and JSON forms). */
+function headerFields(i: Inspection): { offset: number; name: string; bytes: Uint8Array; value: bigint; decimal: string; meaning: string }[] {
+  const h = i.header!;
+  const bytes = i.headerPage!;
+  return HEADER_FIELDS.map((f) => {
+    const v = h[f.key];
+    let meaning: string;
+    switch (f.key) {
+      case 'magic':
+        meaning = `"${asciiOf(bytes.subarray(0, 8))}": ${MAGIC_MEANING[i.status!]}`;
+        break;
+      case 'protobufBase': {
+        const notes: string[] = [f.meaning];
+        if (v % HEADER_PAGE_SIZE !== 0n) notes.push(`NOT 4 KiB aligned (+${hex(v % HEADER_PAGE_SIZE)})`);
+        if (i.base !== undefined) notes.push(v >= i.base ? `base + ${hex(v - i.base)}` : `${hex(i.base - v)} below base`);
+        meaning = notes.join('; ');
+        break;
+      }
+      case 'protobufRegionLen':
+        meaning = v % HEADER_PAGE_SIZE === 0n ? `${humanSize(v)} (${v / HEADER_PAGE_SIZE} pages)` : `${humanSize(v)}, not a whole number of pages`;
+        break;
+      default:
+        meaning = v > h.protobufRegionLen ? `${humanSize(v)}: LARGER than the ${humanSize(h.protobufRegionLen)} region` : `${humanSize(v)} of the ${humanSize(h.protobufRegionLen)} region`;
+    }
+    return { offset: f.offset, name: f.name, bytes: bytes.subarray(f.offset, f.offset + 8), value: v, decimal: f.key === 'magic' ? '' : String(v), meaning };
+  });
+}
+
+/** The machine-readable form of an inspection. */
+export function inspectionToJson(i: Inspection): Record<string, unknown> {
+  const h = i.header;
+  return {
+    file: i.file,
+    size: i.size,
+    kind: i.kind,
+    detection: i.detection,
+    base: i.base === undefined ? null : hex(i.base),
+    base_from: i.base === undefined ? null : i.baseFromShim ? 'shim' : 'option',
+    header:
+      h === undefined
+        ? null
+        : {
+            status: i.status,
+            magic: hex(h.magic),
+            magic_ascii: asciiOf(i.headerPage!.subarray(0, 8)),
+            protobuf_base: hex(h.protobufBase),
+            protobuf_region_len: hex(h.protobufRegionLen),
+            protobuf_payload_len: hex(h.protobufPayloadLen),
+            hex: Buffer.from(encodeHeader(h)).toString('hex'),
+            fields: headerFields(i).map((f) => ({
+              offset: f.offset,
+              name: f.name,
+              bytes_hex: Buffer.from(f.bytes).toString('hex'),
+              value: hex(f.value),
+              decimal: f.decimal,
+              meaning: f.meaning,
+            })),
+          },
+    payload:
+      i.payload === undefined
+        ? null
+        : {
+            file_offset: i.payloadAt!.fileOffset,
+            gpa: i.payloadAt!.gpa === undefined ? null : hex(i.payloadAt!.gpa),
+            length: i.payload.length,
+            declared_length: h === undefined ? null : hex(h.protobufPayloadLen),
+          },
+    findings: i.findings,
+    decoded: i.decoded === undefined ? null : savedStateToJson(i.decoded),
+    decode_error: i.decodeError === undefined ? null : decodeErrorJson(i.decodeError),
+    wire:
+      i.wire === undefined
+        ? null
+        : { rows: i.wire.rows.map(wireRowJson), error: i.wire.error === undefined ? null : decodeErrorJson(i.wire.error) },
+  };
+}
+
+const SEVERITY_LABEL: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARNING', info: 'note' };
+
+/** The human form of an inspection. */
+export function inspectionText(i: Inspection, pal: Palette): string {
+  const size = i.size < 1024 ? `${i.size} bytes` : `${i.size} bytes (${humanSize(BigInt(i.size))})`;
+  const out: string[] = [`${displayName(i.file)}: ${i.detection}, ${size}`];
+  if (i.header !== undefined) {
+    const at =
+      i.base === undefined ? 'file offset 0x0' : `file offset 0x0, GPA ${hex(i.base)}${i.baseFromShim ? " (the shim's persisted_state.start)" : ''}`;
+    out.push('', pal.bold(`header (32 bytes at ${at}; four little-endian u64 values):`));
+    const rows = headerFields(i).map((f) => [`0x${f.offset.toString(16).padStart(2, '0')}`, hexBytes(f.bytes), f.name, hex(f.value), f.decimal, f.meaning]);
+    const text = table(['offset', 'bytes in memory', 'field', 'value', 'decimal', 'meaning'], rows).split('\n');
+    if (i.status !== 'valid') text[1] = (i.status === 'draft_magic' ? pal.red : pal.yellow)(text[1]!);
+    out.push(...text);
+    const rest = i.headerPage!.subarray(Number(HEADER_SIZE));
+    const nonZero = rest.reduce((n, b) => n + (b === 0 ? 0 : 1), 0);
+    out.push(
+      rest.length === 0
+        ? '  (the dump ends with the header)'
+        : `  rest of the header page (0x20-${hex(BigInt(i.headerPage!.length))}): ${nonZero === 0 ? 'all zero' : `${nonZero} non-zero byte(s)`} (never read)`,
+    );
+  }
+
+  out.push('', pal.bold('findings:'));
+  if (i.findings.length === 0) {
+    out.push(
+      i.kind === 'region'
+        ? pal.green('  none: the header and payload are what OpenHCL writes; openhcl_boot would take the restore path with them')
+        : pal.green('  none: the real decoder accepts the payload'),
+    );
+  }
+  for (const f of i.findings) {
+    const colour = f.severity === 'error' ? pal.red : f.severity === 'warning' ? pal.yellow : (s: string) => s;
+    out.push(`  ${colour(SEVERITY_LABEL[f.severity].padEnd(7))}  ${f.code}: ${f.message}`);
+  }
+
+  if (i.payload !== undefined) {
+    const at = i.payloadAt!;
+    const where = at.gpa === undefined ? `file offset ${hex(BigInt(at.fileOffset))}` : `file offset ${hex(BigInt(at.fileOffset))}, GPA ${hex(at.gpa)}`;
+    const assumed = i.kind === 'region' && i.base === undefined ? ' (assumed right after the header page; --base checks the addresses)' : '';
+    out.push('', pal.bold(`payload: ${i.payload.length} bytes at ${where}${assumed}`));
+    out.push('', pal.bold('decoded topology:'));
+    if (i.decoded !== undefined) out.push(topologyText(i.decoded));
+    else out.push(pal.red(`  not decodable: ${i.decodeError!.message}`));
+    out.push('', pal.bold(`raw wire view (mesh_protobuf rules; ${i.wire!.rows.length} field(s); offsets from the payload's start):`));
+    out.push(wireText(i.wire!, i.payload.length, pal));
+  }
+  return out.join('\n');
+}
+
+function topologyText(s: SavedState): string {
+  const size = (start: bigint, end: bigint) => (end >= start ? humanSize(end - start) : 'start > end');
+  const memory = s.partitionMemory.map((e) => [
+    `${hex(e.range.start)}-${hex(e.range.end)}`,
+    size(e.range.start, e.range.end),
+    vtlTypeName(e.vtlType) ?? String(e.vtlType),
+    String(e.vnode),
+    igvmTypeName(e.igvmType) ?? String(e.igvmType),
+  ]);
+  const mmio = s.partitionMmio.map((e) => [
+    `${hex(e.range.start)}-${hex(e.range.end)}`,
+    size(e.range.start, e.range.end),
+    vtlTypeName(e.vtlType) ?? String(e.vtlType),
+    '',
+    '',
+  ]);
+  const cpus = (list: number[]) => (list.length === 0 ? 'none' : list.join(', '));
+  const lines: string[] = [];
+  if (memory.length + mmio.length === 0) lines.push('  (no memory or MMIO entries)');
+  else lines.push(table(['range', 'size', 'type', 'vnode', 'igvm type'], [...memory, ...mmio]));
+  lines.push(`  ${s.partitionMemory.length} memory entries, ${s.partitionMmio.length} MMIO entries`);
+  lines.push(`  CPUs with mapped interrupts, no IO: ${cpus(s.cpusWithMappedInterruptsNoIo)}; with outstanding IO: ${cpus(s.cpusWithOutstandingIo)}`);
+  return lines.join('\n');
+}
+
+function wireText(view: WireView, length: number, pal: Palette): string {
+  const width = Math.max(4, length.toString(16).length);
+  const off = (n: number) => `0x${n.toString(16).padStart(width, '0')}`;
+  const rows = view.rows.map((r) => {
+    const indent = '  '.repeat(r.depth);
+    const name = r.unknown ? `${indent}<field ${r.field}> UNKNOWN` : `${indent}${r.path.slice(r.path.lastIndexOf('.') + 1)}`;
+    const wire = WIRE_TYPE_NAMES[r.wireType] ?? String(r.wireType);
+    const wireCol = r.length !== undefined ? `${wire} ${r.length}` : wire;
+    let value = '';
+    if (r.value !== undefined) value = r.name === 'start' || r.name === 'end' || r.unknown ? hex(r.value) : String(r.value);
+    if (r.data !== undefined) value = r.data.length === 0 ? '(empty)' : hexBytes(r.data, 12);
+    const run = r.repeat === undefined ? '' : `× ${r.repeat} (${r.end - r.offset} zero bytes, to ${off(r.end)})`;
+    const text = [value, r.meaning, run].filter((s) => s !== '').join('  ');
+    return [off(r.offset), hexBytes(r.head, 8), String(r.field), name, wireCol, r.unknown ? pal.yellow(text) : text];
+  });
+  const none = view.error === undefined ? '  (no fields: an empty payload decodes to an empty SavedState)' : '  (no complete field before the error)';
+  const lines = rows.length === 0 ? [none] : [table(['offset', 'bytes', 'field', 'name', 'wire', 'value'], rows)];
+  if (view.error !== undefined) {
+    const e = view.error;
+    lines.push(
+      pal.red(`  ${off(e.offset)}  ERROR: ${e.meshMessage}${e.path === '' ? '' : ` in ${e.path}`}; the real decoder stops here`),
+      pal.red(`  openhcl_boot would panic: ${decodePanicText(e)}`),
+    );
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The boot emulation
+
+/** Reads a scenario-format object from a file: the object itself, or the `key` of a scenario holding it. */
+function readScenarioPart(file: string, io: CliIo, key: string, wrapperKeys: readonly string[]): unknown {
+  const json = readJson(file, io);
+  if (json !== null && typeof json === 'object' && !Array.isArray(json) && wrapperKeys.some((k) => Object.hasOwn(json, k))) {
+    return (json as Record<string, unknown>)[key] ?? {};
+  }
+  return json;
+}
+
+const WRAPPER_KEYS = ['shim_params', 'host_dt', 'cmdline_options', 'lifecycle'] as const;
+
+function parsePart<T>(file: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof InputError) throw new CliFailure(2, `${displayName(file)}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The boot inputs and where the input was placed in guest memory. */
+interface BootRun {
+  shimFile: string;
+  hostFile: string;
+  loadedAt: bigint;
+  headerAt: bigint;
+  /** For a bare payload: the header written for it. */
+  synthesizedHeader: PersistedStateHeader | undefined;
+  result: BootResult;
+}
+
+/** Loads the input into a fresh guest memory and runs the emulated openhcl_boot against it. */
+function runBoot(i: Inspection, bytes: Uint8Array, shim: ShimParams, host: HostDt, cmdline: CmdlineOptions, files: { shim: string; host: string }): BootRun {
+  const memory = new GuestMemory();
+  const loadedAt = i.kind === 'region' ? (i.base ?? shim.persistedState.start) : shim.persistedState.start;
+  let synthesizedHeader: PersistedStateHeader | undefined;
+  try {
+    if (i.kind === 'region') {
+      const CHUNK = 1 << 20;
+      for (let at = 0; at < bytes.length; at += CHUNK) memory.write(loadedAt + BigInt(at), bytes.subarray(at, at + CHUNK));
+    } else {
+      synthesizedHeader = {
+        magic: PERSISTED_STATE_MAGIC,
+        protobufBase: loadedAt + HEADER_PAGE_SIZE,
+        protobufRegionLen: PAYLOAD_REGION_LEN,
+        protobufPayloadLen: BigInt(bytes.length),
+      };
+      memory.write(loadedAt + HEADER_PAGE_SIZE, bytes);
+      memory.write(loadedAt, encodeHeader(synthesizedHeader));
+    }
+  } catch (e) {
+    if (e instanceof GuestMemoryError) throw new CliFailure(2, `cannot place the input at ${hex(loadedAt)}: ${e.message}`);
+    throw e;
+  }
+  return {
+    shimFile: files.shim,
+    hostFile: files.host,
+    loadedAt,
+    headerAt: shim.persistedState.start,
+    synthesizedHeader,
+    result: boot({ shim, host, cmdline }, memory),
+  };
+}
+
+function bootText(run: BootRun, pal: Palette): string {
+  const r = run.result;
+  const placed =
+    run.synthesizedHeader === undefined
+      ? `dump loaded at ${hex(run.loadedAt)}`
+      : `payload placed at ${hex(run.synthesizedHeader.protobufBase)} under a header at ${hex(run.loadedAt)} (region 0x13000, as OpenHCL writes it)`;
+  const lines = [
+    pal.bold(`openhcl_boot (shim_params from ${displayName(run.shimFile)}, host_dt from ${displayName(run.hostFile)}; ${placed}; header read at ${hex(run.headerAt)}):`),
+  ];
+  if (run.headerAt !== run.loadedAt) lines.push(pal.yellow(`  note: the shim reads the header at ${hex(run.headerAt)}, not where the input was loaded (${hex(run.loadedAt)})`));
+  if (r.path === 'panic') {
+    lines.push(pal.red(`  PANIC on the ${r.attemptedPath} path [${r.panicKind}]`));
+    lines.push(pal.red(`  openhcl_boot would panic: ${r.panic.split('\n').join('\n    ')}`));
+    return lines.join('\n');
+  }
+  lines.push(
+    r.path === 'persisted'
+      ? pal.green(`  restored from persisted state (${r.reason})`)
+      : pal.yellow(`  fresh boot, topology from the host (${r.reason})`),
+  );
+  const ranges = (list: { start: bigint; end: bigint }[]) => (list.length === 0 ? 'none' : list.map((x) => `${hex(x.start)}-${hex(x.end)}`).join(', '));
+  lines.push(`  VTL2 RAM: ${r.vtl2Ram.map((e) => `${hex(e.range.start)}-${hex(e.range.end)} vnode ${e.vnode} ${igvmTypeName(e.memType) ?? e.memType}`).join(', ') || 'none'}`);
+  lines.push(`  private pool: ${ranges(r.poolRanges)}; VTL0 MMIO: ${ranges(r.vtl0Mmio)}; VTL2 MMIO: ${ranges(r.vtl2Mmio)}`);
+  lines.push(`  sidecar: ${r.sidecarAction}${r.sidecarExcludedCpus.length === 0 ? '' : ` (CPUs excluded: ${r.sidecarExcludedCpus.join(', ')})`}`);
+  if (r.bumpHeap !== undefined) lines.push(`  decode heap: ${JSON.stringify(r.bumpHeap)}`);
+  const map = r.openhclMemoryMap.map((n) => [
+    `${hex(n.range.start)}-${hex(n.range.end)}`,
+    vtlTypeName(n.vtlType) ?? String(n.vtlType),
+    n.kind === 'memory' ? String(n.vnode) : '',
+    n.kind === 'memory' ? (igvmTypeName(n.igvmType) ?? String(n.igvmType)) : '',
+  ]);
+  lines.push('  /openhcl memory map:', table(['range', 'type', 'vnode', 'igvm type'], map, '    '));
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command
+
+/** `vtl2-persist inspect FILE [--base GPA] [--payload|--region] [--json] [--shim F --host F [--cmdline F]]`; returns the exit code. */
+export function runInspect(argv: readonly string[], io: CliIo): number {
+  try {
+    const { values, positionals } = parseCommandArgs(argv, {
+      base: { type: 'string' },
+      payload: { type: 'boolean' },
+      region: { type: 'boolean' },
+      shim: { type: 'string' },
+      host: { type: 'string' },
+      cmdline: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) return void io.stdout.write(`${INSPECT_USAGE}\n`), 0;
+    const file = onePositional(positionals, 'FILE');
+    if (values.payload && values.region) throw usage('--payload and --region contradict each other');
+    if ((values.shim === undefined) !== (values.host === undefined)) throw usage('--shim and --host go together (the boot emulation needs both)');
+    if (values.cmdline !== undefined && values.shim === undefined) throw usage('--cmdline needs --shim and --host');
+    const base = values.base === undefined ? undefined : gpaOption('base', values.base);
+    const stdinUsers = [file, values.shim, values.host, values.cmdline].filter((f) => f === '-');
+    if (stdinUsers.length > 1) throw usage('standard input (-) can be read only once');
+
+    // Read every input before printing anything, so that a bad file is a clean exit 2.
+    const bytes = readBytes(file, io);
+    let bootInputs: { shim: ShimParams; host: HostDt; cmdline: CmdlineOptions } | undefined;
+    if (values.shim !== undefined && values.host !== undefined) {
+      const shimFile = values.shim;
+      const hostFile = values.host;
+      const cmdFile = values.cmdline;
+      const shimJson = readScenarioPart(shimFile, io, 'shim_params', WRAPPER_KEYS);
+      const hostJson = readScenarioPart(hostFile, io, 'host_dt', WRAPPER_KEYS);
+      const cmdJson = cmdFile === undefined ? {} : readScenarioPart(cmdFile, io, 'cmdline_options', WRAPPER_KEYS);
+      bootInputs = {
+        shim: parsePart(shimFile, () => parseShimParams(shimJson)),
+        host: parsePart(hostFile, () => parseHostDt(hostJson)),
+        cmdline: parsePart(cmdFile ?? '', () => parseCmdlineOptions(cmdJson)),
+      };
+    }
+
+    const mode: InspectMode = values.payload ? 'payload' : values.region ? 'region' : 'auto';
+    const inspection = inspectBytes(bytes, {
+      file,
+      mode,
+      ...(base !== undefined && { base }),
+      ...(bootInputs !== undefined && { shimBase: bootInputs.shim.persistedState.start }),
+    });
+    const run =
+      bootInputs === undefined
+        ? undefined
+        : runBoot(inspection, bytes, bootInputs.shim, bootInputs.host, bootInputs.cmdline, { shim: values.shim!, host: values.host! });
+
+    const pal = palette(io);
+    if (values.json) {
+      const json = inspectionToJson(inspection);
+      if (run !== undefined) {
+        json['boot_inputs'] = {
+          shim: run.shimFile,
+          host: run.hostFile,
+          loaded_at: hex(run.loadedAt),
+          header_read_at: hex(run.headerAt),
+          synthesized_header: run.synthesizedHeader === undefined ? null : Buffer.from(encodeHeader(run.synthesizedHeader)).toString('hex'),
+        };
+        json['boot'] = bootResultToJson(run.result);
+      }
+      io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    } else {
+      io.stdout.write(`${inspectionText(inspection, pal)}\n`);
+      if (run !== undefined) io.stdout.write(`\n${bootText(run, pal)}\n`);
+    }
+    const failed = inspection.findings.some((f) => f.severity === 'error') || run?.result.path === 'panic';
+    return failed ? 1 : 0;
+  } catch (e) {
+    if (e instanceof CliFailure) return reportFailure(io, 'inspect', e);
+    throw e;
+  }
+}
