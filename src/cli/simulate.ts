@@ -54,7 +54,9 @@ function stepText(s: Step, i: number): string {
       const pools = (s['pool_ranges'] as RangeJson[]).map((p) => `${p.start}-${p.end}`).join(', ') || 'none';
       return [
         `${head}: ${s['path'] === 'persisted' ? 'restored from persisted state' : 'fresh, topology from the host'} (${String(s['reason'])})`,
-        `     pool: ${pools}; sidecar: ${String(s['sidecar_action'])}`,
+        `     pool: ${pools}; sidecar: ${String(s['sidecar_action'])}${
+          (s['sidecar_excluded_cpus'] as number[]).length > 0 ? ` (CPUs ${(s['sidecar_excluded_cpus'] as number[]).join(', ')} start in the kernel)` : ''
+        }`,
         table(['range', 'type', 'vnode', 'igvm type'], map, '     '),
       ].join('\n');
     }

@@ -56,3 +56,31 @@ describe('docs/boot-handoff.md', () => {
     expect(doc).toContain('```\n' + demoText(runDemo()) + '\n```');
   });
 });
+
+describe('docs/header-layout.md', () => {
+  test("embeds inspect's real output for the example region and its draft-magic twin", async () => {
+    const { runInspect } = await import('../../src/cli/inspect.js');
+    const { encodeSavedState } = await import('../../src/format/encode.js');
+    const { demoState } = await import('../../src/cli/demo.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const doc = readFileSync(new URL('../../docs/header-layout.md', import.meta.url), 'utf8');
+    // The region OpenHCL leaves for worked example A: header page, then the 19-page payload region.
+    const payload = encodeSavedState(demoState());
+    const region = new Uint8Array(0x14000);
+    region.set(encodeHeader({ magic: PERSISTED_STATE_MAGIC, protobufBase: 0x8001000n, protobufRegionLen: 0x13000n, protobufPayloadLen: BigInt(payload.length) }));
+    region.set(payload, 0x1000);
+    const draft = region.slice();
+    draft.set(Buffer.from('RDHPLCHO', 'latin1'), 0);
+    const dir = mkdtempSync(join(tmpdir(), 'vtl2-persist-layout-'));
+    for (const [name, bytes] of [['region.bin', region], ['draft.bin', draft]] as const) {
+      writeFileSync(join(dir, name), bytes);
+      let text = '';
+      const sink = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream;
+      runInspect([join(dir, name), '--base', '0x8000000'], { stdout: sink, stderr: sink, env: { NO_COLOR: '1' } });
+      const headerBlock = text.split('\n').slice(2, 12).join('\n');
+      expect(doc).toContain('```\n' + headerBlock + '\n```');
+    }
+  });
+});
