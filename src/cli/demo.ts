@@ -3,47 +3,15 @@ import { openhclMapToJson } from '../boot/device-tree.js';
 import { encodeHeader, HEADER_FIELDS, type HeaderRead } from '../format/header.js';
 import type { SavedState } from '../format/saved-state.js';
 import { formatHex, type MemoryRange } from '../memory/range.js';
-import { IgvmMemoryType as Igvm, MemoryVtlType, MemoryVtlType as Vtl, vtlTypeName } from '../memory/vtl-type.js';
+import { MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
 import { bootResultToJson } from '../sim/result-json.js';
+import { exampleAMap } from '../sim/examples.js';
 import { SimulatedVm } from '../sim/runner.js';
 import { parseArgs } from 'node:util';
 import { humanSize, table } from './text.js';
 
-const mem = (start: bigint, end: bigint, vtlType: number, igvmType: number) => ({ range: { start, end }, vnode: 0, vtlType, igvmType });
-const vtl2 = (start: bigint, end: bigint, vtlType: number) => mem(start, end, vtlType, Igvm.VTL2_PROTECTABLE);
-const vtl0 = (start: bigint, end: bigint) => mem(start, end, Vtl.VTL0, Igvm.MEMORY);
-
-/**
- * A saved state for codec examples and tests: the `/openhcl` memory map that
- * OpenHCL's first boot produces for worked example A of shared/vectors (x86, Host allocation mode, 64 MiB of VTL2 RAM at
- * 128 MiB, one NUMA node, a heuristic 2 MiB private pool), with CPU 2 having
- * mapped interrupts and CPU 1 outstanding IO at save time.
- */
 export function demoState(): SavedState {
-  return {
-    partitionMemory: [
-      vtl0(0x0n, 0x800_0000n),
-      vtl2(0x800_0000n, 0x800_1000n, Vtl.VTL2_PERSISTED_STATE_HEADER),
-      vtl2(0x800_1000n, 0x801_4000n, Vtl.VTL2_PERSISTED_STATE_PROTOBUF),
-      vtl2(0x801_4000n, 0x8bf_c000n, Vtl.VTL2_RAM),
-      vtl2(0x8bf_c000n, 0x8c0_0000n, Vtl.VTL2_RESERVED),
-      vtl2(0x8c0_0000n, 0x8c2_8000n, Vtl.VTL2_CONFIG),
-      vtl2(0x8c2_8000n, 0x8c6_8000n, Vtl.VTL2_RAM),
-      vtl2(0x8c6_8000n, 0x8d6_a000n, Vtl.VTL2_CONFIG),
-      vtl2(0x8d6_a000n, 0x8d6_c000n, Vtl.VTL2_BOOTSHIM_LOG_BUFFER),
-      vtl2(0x8d6_c000n, 0xbe0_0000n, Vtl.VTL2_RAM),
-      vtl2(0xbe0_0000n, 0xc00_0000n, Vtl.VTL2_GPA_POOL),
-      vtl0(0xc00_0000n, 0x8000_0000n),
-      vtl0(0x1_0000_0000n, 0x2_0000_0000n),
-    ],
-    partitionMmio: [
-      { range: { start: 0xf800_0000n, end: 0xfc00_0000n }, vtlType: Vtl.VTL0_MMIO },
-      { range: { start: 0xf_c000_0000n, end: 0x10_0000_0000n }, vtlType: Vtl.VTL0_MMIO },
-      { range: { start: 0xf8_0000_0000n, end: 0xf8_0800_0000n }, vtlType: Vtl.VTL2_MMIO },
-    ],
-    cpusWithMappedInterruptsNoIo: [2],
-    cpusWithOutstandingIo: [1],
-  };
+  return { ...exampleAMap(), cpusWithMappedInterruptsNoIo: [2], cpusWithOutstandingIo: [1] };
 }
 
 /**

@@ -5,6 +5,7 @@
  * start-up from what it read, with the rule its own version shipped with
  * (handoff.md §10.1).
  */
+import { exampleAMap } from './examples.js';
 import { isDeepStrictEqual } from 'node:util';
 import { sidecarAction, type SidecarAction } from '../boot/sidecar.js';
 import { DecodeError } from '../format/codec-error.js';
@@ -22,7 +23,6 @@ import {
   type SavedStateOf,
   type SchemaVersion,
 } from '../format/schema-versions.js';
-import { IgvmMemoryType as Igvm, MemoryVtlType as Vtl } from '../memory/vtl-type.js';
 
 /** The save every writer version writes, and the VM its readers restore into. */
 export interface CompatScenario {
@@ -46,9 +46,6 @@ export interface CompatScenario {
   partitionMmio: MmioEntry[];
 }
 
-const mem = (start: bigint, end: bigint, vtlType: number, igvmType: number, vnode = 0): MemoryEntry => ({ range: { start, end }, vnode, vtlType, igvmType });
-const vtl2 = (start: bigint, end: bigint, vtlType: number) => mem(start, end, vtlType, Igvm.VTL2_PROTECTABLE);
-const vtl0 = (start: bigint, end: bigint) => mem(start, end, Vtl.VTL0, Igvm.MEMORY);
 
 /**
  * The default scenario: an 8-VP VM (`cpu_count` 8) saving for servicing with
@@ -63,26 +60,7 @@ export function defaultCompatScenario(): CompatScenario {
     cpuThreshold: 100,
     mappedInterruptCpus: [1, 2, 5],
     outstandingIoCpus: [2],
-    partitionMemory: [
-      vtl0(0x0n, 0x800_0000n),
-      vtl2(0x800_0000n, 0x800_1000n, Vtl.VTL2_PERSISTED_STATE_HEADER),
-      vtl2(0x800_1000n, 0x801_4000n, Vtl.VTL2_PERSISTED_STATE_PROTOBUF),
-      vtl2(0x801_4000n, 0x8bf_c000n, Vtl.VTL2_RAM),
-      vtl2(0x8bf_c000n, 0x8c0_0000n, Vtl.VTL2_RESERVED),
-      vtl2(0x8c0_0000n, 0x8c2_8000n, Vtl.VTL2_CONFIG),
-      vtl2(0x8c2_8000n, 0x8c6_8000n, Vtl.VTL2_RAM),
-      vtl2(0x8c6_8000n, 0x8d6_a000n, Vtl.VTL2_CONFIG),
-      vtl2(0x8d6_a000n, 0x8d6_c000n, Vtl.VTL2_BOOTSHIM_LOG_BUFFER),
-      vtl2(0x8d6_c000n, 0xbe0_0000n, Vtl.VTL2_RAM),
-      vtl2(0xbe0_0000n, 0xc00_0000n, Vtl.VTL2_GPA_POOL),
-      vtl0(0xc00_0000n, 0x8000_0000n),
-      vtl0(0x1_0000_0000n, 0x2_0000_0000n),
-    ],
-    partitionMmio: [
-      { range: { start: 0xf800_0000n, end: 0xfc00_0000n }, vtlType: Vtl.VTL0_MMIO },
-      { range: { start: 0xf_c000_0000n, end: 0x10_0000_0000n }, vtlType: Vtl.VTL0_MMIO },
-      { range: { start: 0xf8_0000_0000n, end: 0xf8_0800_0000n }, vtlType: Vtl.VTL2_MMIO },
-    ],
+    ...exampleAMap(),
   };
 }
 

@@ -22,6 +22,7 @@
  * swept save is the first ever (§13.1a), the old reference is itself a fresh boot and its
  * crash points count as `fresh`, not `restored-old`.
  */
+import { exampleAInputs } from './examples.js';
 import { boot, type BootResult, type BootSuccess } from '../boot/boot.js';
 import { openhclMapToFdtNodes, openhclMapToJson } from '../boot/device-tree.js';
 import { Vtl2PersistError } from '../errors.js';
@@ -468,43 +469,6 @@ function segmentsOf(outcomes: readonly SweepOutcome[]): SweepSegment[] {
   return segments;
 }
 
-/**
- * Worked example A's inputs (shared/vectors/boot-worked-examples.json): 64 MiB of VTL2 RAM at
- * 0x8000000 in Host allocation mode, one NUMA node, 2 CPUs, heuristic pool. Copied here so the
- * library works without the shared vectors.
- */
-const EXAMPLE_A_INPUTS = {
-  shim_params: {
-    memory_start: '0x8000000',
-    memory_size: '0x4000000',
-    persisted_state: { start: '0x8000000', end: '0x8200000' },
-    used: { start: '0x8000000', end: '0x8d8d000' },
-    parameter_region: { start: '0x8c00000', size: '0x16a000', dt_page_index: 40, dt_size_pages: 64 },
-    vtl2_reserved_region: { start: '0x8bfc000', size: '0x4000' },
-    sidecar: { base: '0x8400000', size: '0x0' },
-    log_buffer: { start: '0x8d6a000', end: '0x8d6c000' },
-    heap: { start: '0x8d6c000', end: '0x8d7c000' },
-    isolation: 'None',
-    imported_regions: [],
-  },
-  host_dt: {
-    memory: [
-      { range: { start: '0x0', end: '0x8000000' }, mem_type: 'MEMORY', vnode: 0 },
-      { range: { start: '0x8000000', end: '0xc000000' }, mem_type: 'VTL2_PROTECTABLE', vnode: 0 },
-      { range: { start: '0xc000000', end: '0x80000000' }, mem_type: 'MEMORY', vnode: 0 },
-      { range: { start: '0x100000000', end: '0x200000000' }, mem_type: 'MEMORY', vnode: 0 },
-    ],
-    memory_allocation_mode: 'Host',
-    vmbus_vtl0: { mmio: [{ start: '0xf8000000', end: '0xfc000000' }, { start: '0xfc0000000', end: '0x1000000000' }], connection_id: 4 },
-    vmbus_vtl2: { mmio: [{ start: '0xf800000000', end: '0xf808000000' }], connection_id: 8388724 },
-    cpu_count: 2,
-    device_dma_page_count: null,
-  },
-  cmdline_options: {
-    enable_vtl2_gpa_pool: { kind: 'Heuristics', table: 'Release' },
-    vtl2_gpa_pool_numa_split: false,
-  },
-} as const;
 
 /** The CPU lists of the default scenario's two saves (see {@link defaultCrashSweepScenarioJson}). */
 export const DEFAULT_SWEEP_SAVES = {
@@ -526,7 +490,7 @@ export function defaultCrashSweepScenarioJson(): Record<string, unknown> {
   return {
     name: 'crash-sweep default: example A, second servicing saves a shorter payload',
     tags: ['crash-sweep', 'handoff.md §13.1'],
-    ...structuredClone(EXAMPLE_A_INPUTS),
+    ...exampleAInputs(),
     lifecycle: [
       { op: 'boot' },
       { op: 'save', ...structuredClone(DEFAULT_SWEEP_SAVES.first) },
