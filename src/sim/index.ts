@@ -4,6 +4,7 @@
  * boot steps, reporting each step in the documented result shape.
  */
 export { bootResultToJson, headerToJson } from './result-json.js';
+export { DRIFT_KINDS, GenerationsError, generationsReportToJson, runGenerations, type DriftKind, type GenerationResult, type GenerationsOptions, type GenerationsReport, type InvariantCheck } from './generations.js';
 export { runScenario, SimulatedVm, type RunOptions, type ScenarioResult } from './runner.js';
 export {
   applyOverride,
