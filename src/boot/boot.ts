@@ -14,8 +14,8 @@ import type { BumpHeapStats } from './bump-heap.js';
 import { buildE820, buildOpenhclMemoryMap, buildRootMemoryNodes, type OpenhclMapNode, type RootMemoryNode } from './device-tree.js';
 import { freshVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 import { selectMmio } from './mmio.js';
-import { BootPanic, type PanicKind } from './panic.js';
-import { asPanics, readPersistedHeader, topologyFromPersistedState } from './persisted.js';
+import { BootPanic, asPanic, asPanics, type PanicKind } from './panic.js';
+import { readPersistedHeader, topologyFromPersistedState } from './persisted.js';
 import { pickPrivatePoolSize } from './pool-size.js';
 import { sidecarAction, type SidecarAction } from './sidecar.js';
 import type { CmdlineOptions, GpaPoolConfig, HostDt, MemoryAllocationMode, ShimParams } from './types.js';
@@ -82,7 +82,10 @@ export function boot(inputs: BootInputs, memory: GuestMemory): BootResult {
         ? freshBoot(inputs, header.reason)
         : restoreBoot(inputs, memory, header.read.header, (stats) => (bumpHeap = stats));
     return { ...success, ...(persistedHeader && { persistedHeader }), ...(bumpHeap && { bumpHeap }) };
-  } catch (e) {
+  } catch (thrown) {
+    // Any MemoryRange / range-walk assertion that reaches here unconverted is still a panic
+    // upstream; everything else is a bug in the emulator and propagates.
+    const e = asPanic(thrown);
     if (!(e instanceof BootPanic)) throw e;
     return {
       path: 'panic',

@@ -5,8 +5,8 @@
  * The restore path never calls this: it carries the saved MMIO over (§7.13).
  */
 import { formatHex, MemoryRange } from '../memory/range.js';
-import { RangeAlgebraError, subtractRanges } from '../memory/range-algebra.js';
-import { BootPanic } from './panic.js';
+import { subtractRanges } from '../memory/range-algebra.js';
+import { BootPanic, asPanics } from './panic.js';
 import type { HostDt, ShimParams } from './types.js';
 
 /** The upstream `DtError` variants the boot shim can raise while reading host DT params. */
@@ -97,15 +97,9 @@ export function selectMmio(shim: ShimParams, host: HostDt): MmioSelection {
     if (r.start >= VTL2_MMIO_MIN_START && (highest === undefined || r.start >= highest.start)) highest = r;
   }
   if (highest === undefined || highest.len < size) throw dtErrorPanic('NotEnoughVtl0Mmio');
-  const vtl2 = new MemoryRange(highest.end - size, highest.end);
+  const vtl2 = asPanics(() => new MemoryRange(highest.end - size, highest.end));
 
-  let vtl0: MemoryRange[];
-  try {
-    vtl0 = [...subtractRanges(hostVtl0, [vtl2])];
-  } catch (e) {
-    if (e instanceof RangeAlgebraError) throw new BootPanic(e.assertion);
-    throw e;
-  }
+  const vtl0 = asPanics(() => [...subtractRanges(hostVtl0, [vtl2])]);
   if (vtl0.length !== 2) {
     throw new BootPanic(`vtl0 mmio ranges are not 2 ${debugRangeList(vtl0)}`, 'vtl0_mmio_not_2');
   }

@@ -4,6 +4,8 @@
  * code and the boot entry point turns it into a result, never an exception.
  */
 import { Vtl2PersistError } from '../errors.js';
+import { RangeAlgebraError } from '../memory/range-algebra.js';
+import { MemoryRangeError } from '../memory/range.js';
 
 /** Stable panic kinds of shared/spec/scenario-format.md. */
 export type PanicKind =
@@ -89,5 +91,23 @@ export class BootPanic extends Vtl2PersistError {
   /** The stable panic kind (same as `code`). */
   get kind(): PanicKind {
     return this.code;
+  }
+}
+
+/**
+ * Upstream's `MemoryRange` and range-walk assertions are panics in the boot
+ * shim; this turns our typed range errors into the `BootPanic` with the
+ * assertion's exact text, and lets anything else through.
+ */
+export function asPanic(e: unknown): unknown {
+  return e instanceof MemoryRangeError || e instanceof RangeAlgebraError ? new BootPanic(e.assertion) : e;
+}
+
+/** Runs upstream-assertion code, turning range assertion failures into the panics they are. */
+export function asPanics<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw asPanic(e);
   }
 }

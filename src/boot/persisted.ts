@@ -9,14 +9,14 @@ import { decodeSavedState } from '../format/decode.js';
 import { readHeader, type HeaderRead, type PersistedStateHeader } from '../format/header.js';
 import type { SavedState } from '../format/saved-state.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
-import { MemoryRange, MemoryRangeError } from '../memory/range.js';
-import { RangeAlgebraError, mergeAdjacentRanges } from '../memory/range-algebra.js';
+import { MemoryRange } from '../memory/range.js';
+import { mergeAdjacentRanges } from '../memory/range-algebra.js';
 import { MemoryVtlType, igvmTypeName, isRam, isVtl2 } from '../memory/vtl-type.js';
 import { BumpHeap, type BumpHeapStats } from './bump-heap.js';
 import { MAX_VTL2_RAM_RANGES, debugRange } from './address-space.js';
 import type { Vtl2RamEntry } from './host-ram.js';
 import { MAX_NUMA_NODES, parseHostVtl2Ram } from './host-ram.js';
-import { BootPanic } from './panic.js';
+import { BootPanic, asPanics } from './panic.js';
 import type { HostDt, ShimParams } from './types.js';
 
 const U64_MOD = 1n << 64n;
@@ -162,15 +162,6 @@ function newRange(start: bigint, end: bigint): MemoryRange {
   return asPanics(() => new MemoryRange(start, end));
 }
 
-/** Runs upstream-assertion code, turning range assertion failures into the panics they are. */
-export function asPanics<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof MemoryRangeError || e instanceof RangeAlgebraError) throw new BootPanic(e.assertion);
-    throw e;
-  }
-}
 
 /**
  * An `ArrayVec` overflowing its fixed capacity. These lists are filled with
