@@ -1,5 +1,5 @@
 import { EncodeError, type EncodeErrorCode } from './codec-error.js';
-import type { MemoryEntry, MmioEntry, SavedState, WireRange } from './saved-state.js';
+import type { SavedState, WireRange } from './saved-state.js';
 import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
 import { FIELD } from './schema.js';
 import { varint32Size, varint64Size, WireType, writeVarint32, writeVarint64 } from './wire.js';
@@ -22,79 +22,171 @@ import { varint32Size, varint64Size, WireType, writeVarint32, writeVarint64 } fr
  * bug in the caller.
  */
 export function encodeSavedState(state: SavedState): Uint8Array {
-  const sizes = measure(state);
-  const buf = new Uint8Array(sizes.total);
-  const F = FIELD.savedState;
+  validate(state);
+  const mem = state.partitionMemory;
+  const mmio = state.partitionMmio;
+  const cpus3 = state.cpusWithMappedInterruptsNoIo;
+  const cpus4 = state.cpusWithOutstandingIo;
+
+  // Pass 1: every body size, computed once and kept for pass 2 (a nested
+  // message's length prefix must be known before its bytes are written).
+  const ranges = new RangeSizes(mem.length + mmio.length);
+  const bodies = new Int32Array(mem.length + mmio.length);
+  let total = 0;
+  for (let i = 0; i < mem.length; i++) {
+    const e = mem[i]!;
+    const body =
+      nestedSize(ranges.measure(i, e.range)) + u32FieldSize(e.vnode) + nestedSize(u32FieldSize(e.vtlType)) + nestedSize(u32FieldSize(e.igvmType));
+    bodies[i] = body;
+    total += 1 + varint32Size(body) + body;
+  }
+  for (let i = 0; i < mmio.length; i++) {
+    const e = mmio[i]!;
+    const body = nestedSize(ranges.measure(mem.length + i, e.range)) + nestedSize(u32FieldSize(e.vtlType));
+    bodies[mem.length + i] = body;
+    total += 1 + varint32Size(body) + body;
+  }
+  const packed3 = packedSize(cpus3);
+  const packed4 = packedSize(cpus4);
+  if (packed3 > 0) total += 1 + varint32Size(packed3) + packed3;
+  if (packed4 > 0) total += 1 + varint32Size(packed4) + packed4;
+
+  // Pass 2: write.
+  const buf = new Uint8Array(total);
   let pos = 0;
-  state.partitionMemory.forEach((entry, i) => {
-    pos = writeKey(buf, pos, F.partitionMemory, WireType.Variable);
-    pos = writeVarint32(buf, pos, sizes.memory[i]!);
-    pos = writeMemoryEntry(buf, pos, entry);
-  });
-  state.partitionMmio.forEach((entry, i) => {
-    pos = writeKey(buf, pos, F.partitionMmio, WireType.Variable);
-    pos = writeVarint32(buf, pos, sizes.mmio[i]!);
-    pos = writeMmioEntry(buf, pos, entry);
-  });
-  pos = writePacked(buf, pos, F.cpusWithMappedInterruptsNoIo, state.cpusWithMappedInterruptsNoIo, sizes.cpus3);
-  pos = writePacked(buf, pos, F.cpusWithOutstandingIo, state.cpusWithOutstandingIo, sizes.cpus4);
+  for (let i = 0; i < mem.length; i++) {
+    const e = mem[i]!;
+    buf[pos++] = KEY.partitionMemory;
+    pos = writeVarint32(buf, pos, bodies[i]!);
+    pos = ranges.write(buf, pos, i, KEY.memoryEntry.range);
+    pos = writeU32Field(buf, pos, KEY.memoryEntry.vnode, e.vnode);
+    pos = writeWrapped(buf, pos, KEY.memoryEntry.vtlType, e.vtlType);
+    pos = writeWrapped(buf, pos, KEY.memoryEntry.igvmType, e.igvmType);
+  }
+  for (let i = 0; i < mmio.length; i++) {
+    const e = mmio[i]!;
+    buf[pos++] = KEY.partitionMmio;
+    pos = writeVarint32(buf, pos, bodies[mem.length + i]!);
+    pos = ranges.write(buf, pos, mem.length + i, KEY.mmioEntry.range);
+    pos = writeWrapped(buf, pos, KEY.mmioEntry.vtlType, e.vtlType);
+  }
+  pos = writePacked(buf, pos, KEY.cpusWithMappedInterruptsNoIo, cpus3, packed3);
+  writePacked(buf, pos, KEY.cpusWithOutstandingIo, cpus4, packed4);
   return buf;
 }
 
-/** Encoded sizes, computed (and every value checked) before anything is written. */
-interface Sizes {
-  total: number;
-  memory: number[];
-  mmio: number[];
-  cpus3: number;
-  cpus4: number;
+/**
+ * Every key this schema writes, as its single byte: all field numbers are
+ * below 16, so each key is one varint byte (checked when the module loads).
+ */
+const KEY = {
+  partitionMemory: key(FIELD.savedState.partitionMemory, WireType.Variable),
+  partitionMmio: key(FIELD.savedState.partitionMmio, WireType.Variable),
+  cpusWithMappedInterruptsNoIo: key(FIELD.savedState.cpusWithMappedInterruptsNoIo, WireType.Variable),
+  cpusWithOutstandingIo: key(FIELD.savedState.cpusWithOutstandingIo, WireType.Variable),
+  memoryEntry: {
+    range: key(FIELD.memoryEntry.range, WireType.Variable),
+    vnode: key(FIELD.memoryEntry.vnode, WireType.Varint),
+    vtlType: key(FIELD.memoryEntry.vtlType, WireType.Variable),
+    igvmType: key(FIELD.memoryEntry.igvmType, WireType.Variable),
+  },
+  mmioEntry: {
+    range: key(FIELD.mmioEntry.range, WireType.Variable),
+    vtlType: key(FIELD.mmioEntry.vtlType, WireType.Variable),
+  },
+  start: key(FIELD.range.start, WireType.Varint),
+  end: key(FIELD.range.end, WireType.Varint),
+  // MemoryVtlType and IgvmMemoryType: the wrapped number is field 1 of its message.
+  wrapped: key(FIELD.vtlType.value, WireType.Varint),
+} as const;
+
+function key(field: number, wireType: number): number {
+  if (field >= 16) throw new Error(`schema: the key of field ${field} is not one byte`);
+  return (field << 3) | wireType;
+}
+if (FIELD.igvmType.value !== FIELD.vtlType.value) throw new Error('schema: MemoryVtlType and IgvmMemoryType must wrap the same field number');
+
+/**
+ * The ranges of one encode: each bound converted from bigint once (to a
+ * number when below 2^53, the common case) and each range body measured once.
+ */
+class RangeSizes {
+  private readonly starts: (number | bigint)[];
+  private readonly ends: (number | bigint)[];
+  private readonly sizes: Int32Array;
+
+  constructor(n: number) {
+    this.starts = new Array<number | bigint>(n);
+    this.ends = new Array<number | bigint>(n);
+    this.sizes = new Int32Array(n);
+  }
+
+  /** Records range `i` and returns its body size (0 for 0..0, which is then omitted). */
+  measure(i: number, r: WireRange): number {
+    const s = narrow(r.start);
+    const e = narrow(r.end);
+    this.starts[i] = s;
+    this.ends[i] = e;
+    const size = (s === 0 ? 0 : 1 + varintSize(s)) + (e === 0 ? 0 : 1 + varintSize(e));
+    this.sizes[i] = size;
+    return size;
+  }
+
+  /** Writes range `i` as a nested field with key `k`, unless its body is empty. */
+  write(buf: Uint8Array, pos: number, i: number, k: number): number {
+    const size = this.sizes[i]!;
+    if (size === 0) return pos;
+    buf[pos++] = k;
+    buf[pos++] = size; // a range body is at most 22 bytes: one length byte
+    const s = this.starts[i]!;
+    const e = this.ends[i]!;
+    if (s !== 0) {
+      buf[pos++] = KEY.start;
+      pos = writeVarint(buf, pos, s);
+    }
+    if (e !== 0) {
+      buf[pos++] = KEY.end;
+      pos = writeVarint(buf, pos, e);
+    }
+    return pos;
+  }
 }
 
-function measure(state: SavedState): Sizes {
-  validate(state);
-  const F = FIELD.savedState;
-  const memory = state.partitionMemory.map(memoryEntrySize);
-  const mmio = state.partitionMmio.map(mmioEntrySize);
-  const cpus3 = packedSize(state.cpusWithMappedInterruptsNoIo);
-  const cpus4 = packedSize(state.cpusWithOutstandingIo);
-  let total = 0;
-  for (const n of memory) total += keySize(F.partitionMemory) + varint32Size(n) + n;
-  for (const n of mmio) total += keySize(F.partitionMmio) + varint32Size(n) + n;
-  if (cpus3 > 0) total += keySize(F.cpusWithMappedInterruptsNoIo) + varint32Size(cpus3) + cpus3;
-  if (cpus4 > 0) total += keySize(F.cpusWithOutstandingIo) + varint32Size(cpus4) + cpus4;
-  return { total, memory, mmio, cpus3, cpus4 };
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A u64 as a number when that is exact (below 2^53), else the bigint. */
+function narrow(v: bigint): number | bigint {
+  return v <= SAFE ? Number(v) : v;
 }
 
-function memoryEntrySize(e: MemoryEntry): number {
-  const F = FIELD.memoryEntry;
-  return (
-    nestedSize(F.range, rangeSize(e.range)) +
-    u32FieldSize(F.vnode, e.vnode) +
-    nestedSize(F.vtlType, u32FieldSize(FIELD.vtlType.value, e.vtlType)) +
-    nestedSize(F.igvmType, u32FieldSize(FIELD.igvmType.value, e.igvmType))
-  );
+function varintSize(v: number | bigint): number {
+  if (typeof v === 'bigint') return varint64Size(v);
+  return v < 0x1_0000_0000 ? varint32Size(v) : v < 2 ** 35 ? 5 : v < 2 ** 42 ? 6 : v < 2 ** 49 ? 7 : 8;
 }
 
-function mmioEntrySize(e: MmioEntry): number {
-  const F = FIELD.mmioEntry;
-  return nestedSize(F.range, rangeSize(e.range)) + nestedSize(F.vtlType, u32FieldSize(FIELD.vtlType.value, e.vtlType));
-}
-
-function rangeSize(r: WireRange): number {
-  return u64FieldSize(FIELD.range.start, r.start) + u64FieldSize(FIELD.range.end, r.end);
+function writeVarint(buf: Uint8Array, pos: number, v: number | bigint): number {
+  if (typeof v === 'bigint') return writeVarint64(buf, pos, v);
+  if (v < 0x1_0000_0000) return writeVarint32(buf, pos, v);
+  // 2^32 <= v < 2^53: the low 28 bits in four bytes, the rest by division (exact below 2^53).
+  for (let i = 0; i < 4; i++) {
+    buf[pos++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  while (v >= 0x80) {
+    buf[pos++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[pos++] = v;
+  return pos;
 }
 
 /** A singular nested message: omitted entirely when its body is empty. */
-function nestedSize(field: number, body: number): number {
-  return body === 0 ? 0 : keySize(field) + varint32Size(body) + body;
+function nestedSize(body: number): number {
+  return body === 0 ? 0 : 2 + body; // key + one length byte: every nested body here is < 128 bytes
 }
 
-function u32FieldSize(field: number, v: number): number {
-  return v === 0 ? 0 : keySize(field) + varint32Size(v);
-}
-
-function u64FieldSize(field: number, v: bigint): number {
-  return v === 0n ? 0 : keySize(field) + varint64Size(v);
+function u32FieldSize(v: number): number {
+  return v === 0 ? 0 : 1 + varint32Size(v);
 }
 
 function packedSize(list: readonly number[]): number {
@@ -103,54 +195,24 @@ function packedSize(list: readonly number[]): number {
   return n;
 }
 
-function keySize(field: number): number {
-  return varint32Size(field << 3);
-}
-
-function writeKey(buf: Uint8Array, pos: number, field: number, wireType: number): number {
-  return writeVarint32(buf, pos, ((field << 3) | wireType) >>> 0);
-}
-
-function writeMemoryEntry(buf: Uint8Array, pos: number, e: MemoryEntry): number {
-  const F = FIELD.memoryEntry;
-  pos = writeRange(buf, pos, F.range, e.range);
-  pos = writeU32Field(buf, pos, F.vnode, e.vnode);
-  pos = writeWrapped(buf, pos, F.vtlType, FIELD.vtlType.value, e.vtlType);
-  return writeWrapped(buf, pos, F.igvmType, FIELD.igvmType.value, e.igvmType);
-}
-
-function writeMmioEntry(buf: Uint8Array, pos: number, e: MmioEntry): number {
-  const F = FIELD.mmioEntry;
-  pos = writeRange(buf, pos, F.range, e.range);
-  return writeWrapped(buf, pos, F.vtlType, FIELD.vtlType.value, e.vtlType);
-}
-
-function writeRange(buf: Uint8Array, pos: number, field: number, r: WireRange): number {
-  const F = FIELD.range;
-  const body = u64FieldSize(F.start, r.start) + u64FieldSize(F.end, r.end);
-  if (body === 0) return pos;
-  pos = writeKey(buf, pos, field, WireType.Variable);
-  pos = writeVarint32(buf, pos, body);
-  if (r.start !== 0n) pos = writeVarint64(buf, writeKey(buf, pos, F.start, WireType.Varint), r.start);
-  if (r.end !== 0n) pos = writeVarint64(buf, writeKey(buf, pos, F.end, WireType.Varint), r.end);
-  return pos;
-}
-
 /** `MemoryVtlType` / `IgvmMemoryType`: a message holding one varint, omitted when that is 0. */
-function writeWrapped(buf: Uint8Array, pos: number, field: number, inner: number, v: number): number {
+function writeWrapped(buf: Uint8Array, pos: number, k: number, v: number): number {
   if (v === 0) return pos;
-  pos = writeKey(buf, pos, field, WireType.Variable);
-  pos = writeVarint32(buf, pos, u32FieldSize(inner, v));
-  return writeU32Field(buf, pos, inner, v);
+  buf[pos++] = k;
+  buf[pos++] = 1 + varint32Size(v);
+  buf[pos++] = KEY.wrapped;
+  return writeVarint32(buf, pos, v);
 }
 
-function writeU32Field(buf: Uint8Array, pos: number, field: number, v: number): number {
-  return v === 0 ? pos : writeVarint32(buf, writeKey(buf, pos, field, WireType.Varint), v);
+function writeU32Field(buf: Uint8Array, pos: number, k: number, v: number): number {
+  if (v === 0) return pos;
+  buf[pos++] = k;
+  return writeVarint32(buf, pos, v);
 }
 
-function writePacked(buf: Uint8Array, pos: number, field: number, list: readonly number[], size: number): number {
+function writePacked(buf: Uint8Array, pos: number, k: number, list: readonly number[], size: number): number {
   if (list.length === 0) return pos;
-  pos = writeKey(buf, pos, field, WireType.Variable);
+  buf[pos++] = k;
   pos = writeVarint32(buf, pos, size);
   for (const v of list) pos = writeVarint32(buf, pos, v);
   return pos;
