@@ -16,11 +16,10 @@
  */
 
 import { Vtl2PersistError } from '../errors.js';
-import { mergeAdjacentRanges, RangeAlgebraError, walkRanges } from '../memory/range-algebra.js';
-import { formatHex, MemoryRange, MemoryRangeError, PAGE_SIZE } from '../memory/range.js';
+import { mergeAdjacentRanges, walkRanges } from '../memory/range-algebra.js';
+import { formatHex, MemoryRange, PAGE_SIZE } from '../memory/range.js';
 import { MemoryVtlType, ReservedType, reservedTypeToVtlType } from '../memory/vtl-type.js';
-import type { PanicKind } from './panic.js';
-import { BootPanic, panicKindOf } from './panic.js';
+import { BootPanic, asPanics } from './panic.js';
 
 /** `MAX_VTL2_RAM_RANGES` (handoff.md §1.7): more VTL2 RAM entries make the builder fail with `RamLen`. */
 export const MAX_VTL2_RAM_RANGES = 64;
@@ -184,40 +183,9 @@ export function usageToVtlType(usage: AddressUsage): MemoryVtlType {
   return usage === 'Free' || usage === 'Used' ? MemoryVtlType.VTL2_RAM : reservedTypeToVtlType(usage);
 }
 
-/**
- * Kinds for upstream `MemoryRange` assertions that the scenario-format panic table has no row for.
- * `split_at_offset`'s `offset <= len` assert guards exactly the case where the second half would
- * have `start > end`, so it is classed with `range_start_gt_end`; the alignment asserts are
- * classed with `range_start_unaligned`. (Only the split can happen with this module's callers:
- * a persisted span shorter than one page.)
- */
-const MEMORY_RANGE_FALLBACK_KIND: Readonly<Partial<Record<MemoryRangeError['code'], PanicKind>>> = {
-  split_offset_too_large: 'range_start_gt_end',
-  split_offset_unaligned: 'range_start_unaligned',
-  alignment_not_power_of_two: 'range_start_unaligned',
-  range_not_u64: 'arithmetic_overflow',
-};
-
-/**
- * Turns an upstream assertion failure raised by the range primitives into the boot panic it is
- * upstream (message = the upstream assertion text). Anything else is rethrown untouched.
- */
-function asBootPanic(e: unknown): never {
-  if (e instanceof RangeAlgebraError) throw new BootPanic(e.assertion);
-  if (e instanceof MemoryRangeError) {
-    const kind = panicKindOf(e.assertion) ?? MEMORY_RANGE_FALLBACK_KIND[e.code] ?? 'range_start_gt_end';
-    throw new BootPanic(e.assertion, kind);
-  }
-  throw e;
-}
-
 /** Runs `f`, converting range-primitive assertion failures into {@link BootPanic}s. */
 function panicking<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    return asBootPanic(e);
-  }
+  return asPanics(f);
 }
 
 /** A vnode must be a u32, as upstream's type is. */

@@ -71,7 +71,7 @@ export type BootResult = BootSuccess | BootPanicResult;
 
 /** Runs openhcl_boot against `memory`. Never throws for an emulated panic. */
 export function boot(inputs: BootInputs, memory: GuestMemory): BootResult {
-  const { shim, host, cmdline } = inputs;
+  const { shim } = inputs;
   const header = readPersistedHeader(shim, memory);
   const attemptedPath = header.read === undefined ? 'host' : 'persisted';
   let bumpHeap: BumpHeapStats | undefined;

@@ -99,8 +99,26 @@ export class BootPanic extends Vtl2PersistError {
  * shim; this turns our typed range errors into the `BootPanic` with the
  * assertion's exact text, and lets anything else through.
  */
+/**
+ * Kinds for upstream `MemoryRange` assertions that the scenario-format panic table has no row for.
+ * `split_at_offset`'s `offset <= len` assert guards exactly the case where the second half would
+ * have `start > end`, so it is classed with `range_start_gt_end`; the alignment asserts are
+ * classed with `range_start_unaligned`. (Only the split can happen with this module's callers:
+ * a persisted span shorter than one page.)
+ */
+const MEMORY_RANGE_FALLBACK_KIND: Readonly<Partial<Record<MemoryRangeError['code'], PanicKind>>> = {
+  split_offset_too_large: 'range_start_gt_end',
+  split_offset_unaligned: 'range_start_unaligned',
+  alignment_not_power_of_two: 'range_start_unaligned',
+  range_not_u64: 'arithmetic_overflow',
+};
+
 export function asPanic(e: unknown): unknown {
-  return e instanceof MemoryRangeError || e instanceof RangeAlgebraError ? new BootPanic(e.assertion) : e;
+  if (e instanceof RangeAlgebraError) return new BootPanic(e.assertion);
+  if (e instanceof MemoryRangeError) {
+    return new BootPanic(e.assertion, panicKindOf(e.assertion) ?? MEMORY_RANGE_FALLBACK_KIND[e.code] ?? 'range_start_gt_end');
+  }
+  return e;
 }
 
 /** Runs upstream-assertion code, turning range assertion failures into the panics they are. */

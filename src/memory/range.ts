@@ -110,6 +110,23 @@ function notU64(what: string, value: unknown, fields: MemoryRangeErrorFields): M
 
 /** Upstream `MemoryRange::new` checks, in upstream order, after our own u64 check. */
 function validate(start: unknown, end: unknown): MemoryRangeError | undefined {
+  // Ranges are built on every hot path; only a bad one pays for the detail strings below.
+  if (
+    typeof start === 'bigint' &&
+    typeof end === 'bigint' &&
+    start >= 0n &&
+    end < U64_LIMIT &&
+    (start & PAGE_MASK) === 0n &&
+    (end & PAGE_MASK) === 0n &&
+    start <= end
+  ) {
+    return undefined;
+  }
+  return explain(start, end);
+}
+
+/** Why `start..end` is not a valid range (the first failed check, in upstream order). */
+function explain(start: unknown, end: unknown): MemoryRangeError | undefined {
   const fields = {
     ...(typeof start === 'bigint' ? { start } : {}),
     ...(typeof end === 'bigint' ? { end } : {}),

@@ -65,8 +65,15 @@ export class SimulatedVm {
    * (`shimParamsOverride`, …). Returns the typed result; `lastBoot` holds it too.
    */
   boot(changes: Omit<BootStep, 'op'> = {}): BootResult {
-    this.step({ op: 'boot', ...changes });
-    return this.lastBoot!;
+    return this.runBoot({ op: 'boot', ...changes });
+  }
+
+  /** The boot step itself; `step` adds the JSON form, which typed callers do not need. */
+  private runBoot(step: BootStep): BootResult {
+    const inputs = resolveBootInputs(this.scenario, step);
+    this.lastShim = inputs.shimParams;
+    this.lastBoot = boot({ shim: inputs.shimParams, host: inputs.hostDt, cmdline: inputs.cmdlineOptions }, this.memory);
+    return this.lastBoot;
   }
 
   /**
@@ -96,12 +103,8 @@ export class SimulatedVm {
   /** Runs one lifecycle step (as in a scenario file) and returns its result in the documented shape. */
   step(step: Step): Record<string, unknown> {
     switch (step.op) {
-      case 'boot': {
-        const inputs = resolveBootInputs(this.scenario, step);
-        this.lastShim = inputs.shimParams;
-        this.lastBoot = boot({ shim: inputs.shimParams, host: inputs.hostDt, cmdline: inputs.cmdlineOptions }, this.memory);
-        return bootResultToJson(this.lastBoot);
-      }
+      case 'boot':
+        return bootResultToJson(this.runBoot(step));
       case 'save': {
         const last = this.lastBoot;
         if (last === undefined || last.path === 'panic') return { op: 'save', error: NO_RUNNING_INSTANCE_ERROR };
