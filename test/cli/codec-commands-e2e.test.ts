@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli, type CliRun } from '../support/cli.js';
 import { ENCODE_USAGE, IMAGE_USAGE, runEncode, runImage, type CliIo } from '../../src/cli/codec-commands.js';
 import { demoState } from '../../src/cli/demo.js';
 import { savedStateToJson } from '../../src/format/state-json.js';
@@ -12,35 +11,13 @@ import { loadBootVectorFile } from '../support/vectors.js';
 
 // `encode`, `decode` and `image` run as a user would: a separate node process per command, real
 // files in a temp dir, standard input, raw bytes on stdout, exit codes and stderr.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 type Command = 'runEncode' | 'runDecode' | 'runImage';
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  text: string;
-  stderr: string;
-}
+const COMMAND_NAME: Record<Command, string> = { runEncode: 'encode', runDecode: 'decode', runImage: 'image' };
 
-/** Spawns `node -e "import('src/cli/codec-commands.ts').then(m => m.runX(argv, process streams))"`. */
-function cli(command: Command, args: string[], input?: Uint8Array | string): Promise<Run> {
-  const script = `import('./src/cli/codec-commands.ts').then((m) => { process.exitCode = m.${command}(process.argv.slice(1), { stdout: process.stdout, stderr: process.stderr }); })`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const stdout = Buffer.concat(out);
-      resolve({ code, stdout, text: stdout.toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-    child.stdin.end(input ?? '');
-  });
+/** Runs `vtl2-persist encode|decode|image ARGS…` through the real entry point. */
+function cli(command: Command, args: string[], input?: Uint8Array | string): Promise<CliRun> {
+  return runCli([COMMAND_NAME[command], ...args], input);
 }
 
 /** Worked example A of the shared vectors: the real usermode writer's payload and header. */

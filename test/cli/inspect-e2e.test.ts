@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildImage } from '../../src/cli/codec-commands.js';
 import { demoState } from '../../src/cli/demo.js';
@@ -12,40 +10,21 @@ import { DecodeError } from '../../src/format/codec-error.js';
 import { decodeSavedState } from '../../src/format/decode.js';
 import { encodeSavedState } from '../../src/format/encode.js';
 import { savedStateToJson } from '../../src/format/state-json.js';
+import { runCli, type CliRun } from '../support/cli.js';
 import { loadBootVectorFile, loadMeshVectors } from '../support/vectors.js';
 
 // `inspect` run as a user would: a separate node process, real files in a temp dir, exit codes,
 // human output and --json.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawns `node -e "import('src/cli/inspect.ts').then(m => m.runInspect(argv, process streams))"`. */
-function inspect(args: string[], input?: Uint8Array): Promise<Run> {
-  const script = `import('./src/cli/inspect.ts').then((m) => { process.exitCode = m.runInspect(process.argv.slice(1), { stdout: process.stdout, stderr: process.stderr }); })`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.end(input ?? '');
-  });
+/** Runs `vtl2-persist inspect ARGS…` through the real entry point. */
+function inspect(args: string[], input?: Uint8Array): Promise<CliRun> {
+  return runCli(['inspect', ...args], input);
 }
 
 /** `inspect --json`: the parsed output, plus the exit code. */
 async function inspectJson(args: string[], input?: Uint8Array): Promise<{ code: number | null; json: InspectJson; stderr: string }> {
   const r = await inspect([...args, '--json'], input);
-  return { code: r.code, json: JSON.parse(r.stdout) as InspectJson, stderr: r.stderr };
+  return { code: r.code, json: JSON.parse(r.text) as InspectJson, stderr: r.stderr };
 }
 
 interface WireRowJson {
@@ -116,12 +95,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.concurrent('inspect a region dump', () => {
   test('image then inspect --json: the header fields, no findings, the decoded topology', async () => {
-    const image = await new Promise<number | null>((resolve, reject) => {
-      const script = `import('./src/cli/codec-commands.ts').then((m) => { process.exitCode = m.runImage(process.argv.slice(1), { stdout: process.stdout, stderr: process.stderr }); })`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, '--', path('state.json'), '--base', '0x8000000', '-o', path('cli.img')], { cwd: ROOT });
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
+    const image = (await runCli(['image', path('state.json'), '--base', '0x8000000', '-o', path('cli.img')])).code;
     expect(image).toBe(0);
     const { code, json } = await inspectJson([path('cli.img'), '--base', '0x8000000']);
     expect(code).toBe(0);
@@ -155,15 +129,15 @@ describe.concurrent('inspect a region dump', () => {
     const r = await inspect([path('good.img'), '--base', '0x8000000']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/0x00\s+4f 48 43 4c 50 48 44 52\s+magic\s+0x524448504c43484f\s+"OHCLPHDR": valid magic/);
-    expect(r.stdout).toMatch(/0x08\s+00 10 00 08 00 00 00 00\s+protobuf_base\s+0x8001000\s+134221824\s+GPA of the payload region; base \+ 0x1000/);
-    expect(r.stdout).toMatch(/0x10\s+00 30 01 00 00 00 00 00\s+protobuf_region_len\s+0x13000\s+77824\s+76 KiB \(19 pages\)/);
-    expect(r.stdout).toMatch(/0x18\s+4a 01 00 00 00 00 00 00\s+protobuf_payload_len\s+0x14a\s+330\s+330 bytes of the 76 KiB region/);
-    expect(r.stdout).toMatch(/findings:\n {2}none/);
-    expect(r.stdout).toMatch(/0xbe00000-0xc000000\s+2 MiB\s+VTL2_GPA_POOL\s+0\s+VTL2_PROTECTABLE/);
-    expect(r.stdout).toMatch(/0x0000\s+0a 07\s+1\s+partition_memory\[0\]\s+len 7/);
-    expect(r.stdout).toMatch(/0x0019\s+08 0b\s+1\s+field1\s+varint\s+11\s+VTL2_PERSISTED_STATE_HEADER/);
-    expect(r.stdout).toMatch(/0x0144\s+1a 01 02\s+3\s+cpus_with_mapped_interrupts_no_io\s+len 1\s+packed: 2/);
+    expect(r.text).toMatch(/0x00\s+4f 48 43 4c 50 48 44 52\s+magic\s+0x524448504c43484f\s+"OHCLPHDR": valid magic/);
+    expect(r.text).toMatch(/0x08\s+00 10 00 08 00 00 00 00\s+protobuf_base\s+0x8001000\s+134221824\s+GPA of the payload region; base \+ 0x1000/);
+    expect(r.text).toMatch(/0x10\s+00 30 01 00 00 00 00 00\s+protobuf_region_len\s+0x13000\s+77824\s+76 KiB \(19 pages\)/);
+    expect(r.text).toMatch(/0x18\s+4a 01 00 00 00 00 00 00\s+protobuf_payload_len\s+0x14a\s+330\s+330 bytes of the 76 KiB region/);
+    expect(r.text).toMatch(/findings:\n {2}none/);
+    expect(r.text).toMatch(/0xbe00000-0xc000000\s+2 MiB\s+VTL2_GPA_POOL\s+0\s+VTL2_PROTECTABLE/);
+    expect(r.text).toMatch(/0x0000\s+0a 07\s+1\s+partition_memory\[0\]\s+len 7/);
+    expect(r.text).toMatch(/0x0019\s+08 0b\s+1\s+field1\s+varint\s+11\s+VTL2_PERSISTED_STATE_HEADER/);
+    expect(r.text).toMatch(/0x0144\s+1a 01 02\s+3\s+cpus_with_mapped_interrupts_no_io\s+len 1\s+packed: 2/);
   });
 
   test('the byte-swapped draft magic is flagged (exit 1)', async () => {
@@ -174,8 +148,8 @@ describe.concurrent('inspect a region dump', () => {
     expect(json.header).toMatchObject({ status: 'draft_magic', magic: '0x4f48434c50484452', magic_ascii: 'RDHPLCHO' });
     expect(json.findings).toEqual([expect.objectContaining({ code: 'draft_magic', severity: 'error' })]);
     const human = await inspect([path('draft.img')]);
-    expect(human.stdout).toMatch(/"RDHPLCHO": byte-swapped DRAFT magic/);
-    expect(human.stdout).toMatch(/ERROR\s+draft_magic: .*not the shipped OHCLPHDR/);
+    expect(human.text).toMatch(/"RDHPLCHO": byte-swapped DRAFT magic/);
+    expect(human.text).toMatch(/ERROR\s+draft_magic: .*not the shipped OHCLPHDR/);
   });
 
   test('an unaligned protobuf_base is flagged (exit 1)', async () => {
@@ -226,8 +200,8 @@ describe.concurrent('inspect a bare payload', () => {
     expect(json.decoded).toEqual(DEMO_JSON);
     const stdin = await inspect(['-'], PAYLOAD);
     expect(stdin.code).toBe(0);
-    expect(stdin.stdout).toMatch(/^<stdin>: bare payload .*330 bytes/);
-    expect(stdin.stdout).toMatch(/13 memory entries, 3 MMIO entries/);
+    expect(stdin.text).toMatch(/^<stdin>: bare payload .*330 bytes/);
+    expect(stdin.text).toMatch(/13 memory entries, 3 MMIO entries/);
   });
 
   test('--payload forces it: a region dump read as a payload starts with an unusable key (exit 1)', async () => {
@@ -248,8 +222,8 @@ describe.concurrent('inspect a bare payload', () => {
     expect(json.wire!.rows[3]).toMatchObject({ offset: 10, path: 'partition_memory[0].vnode', value: '0x5', unknown: false });
     expect((json.decoded as typeof DEMO_JSON).partition_memory[0]).toMatchObject({ vnode: 5 });
     const human = await inspect([path('unknown.bin')]);
-    expect(human.stdout).toMatch(/0x0000\s+4a 02\s+9\s+<field 9> UNKNOWN\s+len 2\s+ab cd\s+unknown field: skipped by the decoder/);
-    expect(human.stdout).toMatch(/0x0006\s+4a 02\s+9\s+ {2}<field 9> UNKNOWN/);
+    expect(human.text).toMatch(/0x0000\s+4a 02\s+9\s+<field 9> UNKNOWN\s+len 2\s+ab cd\s+unknown field: skipped by the decoder/);
+    expect(human.text).toMatch(/0x0006\s+4a 02\s+9\s+ {2}<field 9> UNKNOWN/);
   });
 
   test('raw wire view of a rejected payload: the fields up to the error, then the error and its offset (exit 1)', async () => {
@@ -263,8 +237,8 @@ describe.concurrent('inspect a bare payload', () => {
     expect(json.wire!.rows.filter((r) => r.depth === 0)).toHaveLength(13);
     expect(json.findings).toEqual([expect.objectContaining({ code: 'payload_rejected', severity: 'error' })]);
     const human = await inspect([path('cut.bin')]);
-    expect(human.stdout).toMatch(/0x0105 {2}ERROR: eof parsing a byte array in partition_mmio; the real decoder stops here/);
-    expect(human.stdout).toContain('openhcl_boot would panic: failed to decode protobuf: Error(ErrorInner { types: [], err: EofByteArray })');
+    expect(human.text).toMatch(/0x0105 {2}ERROR: eof parsing a byte array in partition_mmio; the real decoder stops here/);
+    expect(human.text).toContain('openhcl_boot would panic: failed to decode protobuf: Error(ErrorInner { types: [], err: EofByteArray })');
   });
 });
 
@@ -278,8 +252,8 @@ describe.concurrent('inspect --shim --host: what openhcl_boot would do', () => {
     expect(json.boot!['pool_ranges']).toEqual([{ start: '0xbe00000', end: '0xc000000' }]);
     const human = await inspect([path('good.img'), '--shim', path('scenario.json'), '--host', path('scenario.json'), '--cmdline', path('cmdline.json')]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain('restored from persisted state (valid magic)');
-    expect(human.stdout).toMatch(/0xbe00000-0xc000000\s+VTL2_GPA_POOL\s+0\s+VTL2_PROTECTABLE/);
+    expect(human.text).toContain('restored from persisted state (valid magic)');
+    expect(human.text).toMatch(/0xbe00000-0xc000000\s+VTL2_GPA_POOL\s+0\s+VTL2_PROTECTABLE/);
   });
 
   test('a bare payload gets the header OpenHCL would write, and is restored too', async () => {
@@ -300,7 +274,7 @@ describe.concurrent('inspect --shim --host: what openhcl_boot would do', () => {
     });
     const human = await inspect([path('bad-payload.img'), '--shim', path('shim.json'), '--host', path('host.json')]);
     expect(human.code).toBe(1);
-    expect(human.stdout).toMatch(/PANIC on the persisted path \[protobuf_decode_failed\]/);
+    expect(human.text).toMatch(/PANIC on the persisted path \[protobuf_decode_failed\]/);
   });
 
   test('protobuf_payload_len 2^63: the emulated shim panics on the length, nothing is allocated', async () => {
@@ -326,14 +300,14 @@ describe.concurrent('inspect usage errors exit 2 with a message on stderr', () =
   ])('%j', async (args, message) => {
     const r = await inspect(args.map((a) => (a.startsWith('@') ? path(a.slice(1)) : a)));
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
+    expect(r.text).toBe('');
     expect(r.stderr).toMatch(message);
   });
 
   test('--help prints usage on stdout and exits 0', async () => {
     const r = await inspect(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: vtl2-persist inspect FILE \[--base GPA\]/);
+    expect(r.text).toMatch(/^Usage: vtl2-persist inspect FILE \[--base GPA\]/);
   });
 });
 
