@@ -273,17 +273,14 @@ export class AddressSpaceManager {
         [header, ReservedType.PersistedStateHeader],
         [payload, ReservedType.PersistedStatePayload],
       ];
-      const optional: [MemoryRange | undefined, ReservedType][] = [
-        [init.reserved, ReservedType.Vtl2Reserved],
-        [init.sidecarImage, ReservedType.SidecarImage],
-        [init.pageTables, ReservedType.TdxPageTables],
-        [init.logBuffer, ReservedType.BootshimLogBuffer],
-      ];
-      const extended: [MemoryRange, ReservedType][] = [
-        ...configRanges.map((r): [MemoryRange, ReservedType] => [r, ReservedType.Vtl2Config]),
-        ...optional.flatMap(([r, t]): [MemoryRange, ReservedType][] => (r === undefined ? [] : [[r, t]])),
-      ];
-      for (const item of extended) pushBounded(reserved, item, RESERVED_LIST_CAPACITY, ARRAYVEC_EXTEND_PANIC);
+      const extend = (r: MemoryRange | undefined, t: ReservedType): void => {
+        if (r !== undefined) pushBounded(reserved, [r, t], RESERVED_LIST_CAPACITY, ARRAYVEC_EXTEND_PANIC);
+      };
+      for (const r of configRanges) extend(r, ReservedType.Vtl2Config);
+      extend(init.reserved, ReservedType.Vtl2Reserved);
+      extend(init.sidecarImage, ReservedType.SidecarImage);
+      extend(init.pageTables, ReservedType.TdxPageTables);
+      extend(init.logBuffer, ReservedType.BootshimLogBuffer);
       sortByStart(reserved);
 
       // Step 4.
@@ -325,7 +322,7 @@ export class AddressSpaceManager {
         }
       }
 
-      manager.#entries = entries.map((e) => Object.freeze(e));
+      manager.#entries = entries;
       if (vtl2Pool) manager.#vtl2Pool = true;
       return manager;
     });
@@ -430,7 +427,7 @@ export class AddressSpaceManager {
       // Upstream rewrites the entry in place and `insert`s the free pieces into its ArrayVec,
       // which panics when full; check before changing anything.
       if (n + pieces.length - 1 > MAX_ADDRESS_SPACE_ENTRIES) throw new BootPanic(ARRAYVEC_PUSH_PANIC, 'capacity_exceeded');
-      this.#entries.splice(index, 1, ...pieces.map((p) => Object.freeze(p)));
+      this.#entries.splice(index, 1, ...pieces);
       if (usage === ReservedType.Vtl2GpaPool) this.#vtl2Pool = true;
       return carved;
     });
@@ -456,7 +453,9 @@ export class AddressSpaceManager {
    * `/memreserve/` is built from.
    */
   reservedVtl2Ranges(): { range: MemoryRange; type: ReservedType }[] {
-    return this.#entries.flatMap((e) => (e.usage === 'Free' || e.usage === 'Used' ? [] : [{ range: e.range, type: e.usage }]));
+    const out: { range: MemoryRange; type: ReservedType }[] = [];
+    for (const e of this.#entries) if (e.usage !== 'Free' && e.usage !== 'Used') out.push({ range: e.range, type: e.usage });
+    return out;
   }
 
   /** The Free entries on `vnode`, in address order, unmerged. */
@@ -472,9 +471,9 @@ export class AddressSpaceManager {
     return this.#vtl2Pool;
   }
 
-  /** A snapshot of the entries in address order (frozen objects), for debugging and tests. */
+  /** A snapshot of the entries in address order (frozen copies), for debugging and tests. */
   entries(): AddressRange[] {
-    return [...this.#entries];
+    return this.#entries.map((e) => Object.freeze({ ...e }));
   }
 }
 

@@ -9,7 +9,7 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { MemoryRange } from '../memory/range.js';
 import { subtractRanges } from '../memory/range-algebra.js';
 import type { ReservedType } from '../memory/vtl-type.js';
-import { AddressSpaceManager, initOrPanic } from './address-space.js';
+import { AddressSpaceManager, initOrPanic, type AddressSpaceInit } from './address-space.js';
 import type { BumpHeapStats } from './bump-heap.js';
 import { buildE820, buildOpenhclMemoryMap, buildRootMemoryNodes, type OpenhclMapNode, type RootMemoryNode } from './device-tree.js';
 import { freshVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
@@ -81,7 +81,9 @@ export function boot(inputs: BootInputs, memory: GuestMemory): BootResult {
       header.read === undefined
         ? freshBoot(inputs, header.reason)
         : restoreBoot(inputs, memory, header.read.header, (stats) => (bumpHeap = stats));
-    return { ...success, ...(persistedHeader && { persistedHeader }), ...(bumpHeap && { bumpHeap }) };
+    if (persistedHeader !== undefined) success.persistedHeader = persistedHeader;
+    if (bumpHeap !== undefined) success.bumpHeap = bumpHeap;
+    return success;
   } catch (thrown) {
     // Any MemoryRange / range-walk assertion that reaches here unconverted is still a panic
     // upstream; everything else is a bug in the emulator and propagates.
@@ -108,7 +110,7 @@ function freshBoot(inputs: BootInputs, reason: string): BootSuccess {
   const vtl2Ram = freshVtl2Ram(shim, host);
   const { vtl0Mmio, vtl2Mmio } = selectMmio(shim, host);
   const [persistedSpan] = asPanics(() => shim.persistedState.splitAtOffset(PERSISTED_SPAN_FRESH));
-  const space = initOrPanic({ ...commonRanges(shim), vtl2Ram, persistedSpan, poolRanges: [] });
+  const space = initOrPanic(addressSpaceInit(shim, vtl2Ram, persistedSpan as MemoryRange, []));
   const poolRanges = shim.isolation === 'None' ? allocatePool(space, vtl2Ram, host, cmdline) : [];
   return finish(inputs, 'host', reason, { vtl2Ram, vtl0Mmio, vtl2Mmio, poolRanges, sidecarExcludedCpus: [], space });
 }
@@ -122,7 +124,7 @@ function restoreBoot(
 ): BootSuccess {
   const { shim, host } = inputs;
   const t = topologyFromPersistedState(shim, host, memory, header, onHeap);
-  const space = initOrPanic({ ...commonRanges(shim), vtl2Ram: t.vtl2Ram, persistedSpan: t.persistedSpan, poolRanges: t.poolRanges });
+  const space = initOrPanic(addressSpaceInit(shim, t.vtl2Ram, t.persistedSpan, t.poolRanges));
   return finish(inputs, 'persisted', 'valid magic', {
     vtl2Ram: t.vtl2Ram,
     vtl0Mmio: t.vtl0Mmio,
@@ -133,20 +135,27 @@ function restoreBoot(
   });
 }
 
-/** §2.6: ranges the address-space builder takes from the current image on both paths. */
-function commonRanges(shim: ShimParams) {
+/**
+ * The address-space builder's input: the path's VTL2 RAM, persisted span and carried-over pool,
+ * plus the ranges both paths take from the current image (§2.6).
+ */
+function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSpan: MemoryRange, poolRanges: MemoryRange[]): AddressSpaceInit {
   const p = shim.parameterRegion;
   const param = asPanics(() => MemoryRange.withLen(p.start, p.size));
   const dtPages = asPanics(() => MemoryRange.withLen(p.start + BigInt(p.dtPageIndex) * PAGE, BigInt(p.dtSizePages) * PAGE));
-  return {
+  const init: AddressSpaceInit = {
+    vtl2Ram,
     bootshimUsed: shim.used,
+    persistedSpan,
     configRanges: asPanics(() => [...subtractRanges([param], [dtPages])]),
-    ...(shim.vtl2ReservedRegion.size !== 0n && {
-      reserved: asPanics(() => MemoryRange.withLen(shim.vtl2ReservedRegion.start, shim.vtl2ReservedRegion.size)),
-    }),
-    ...(shim.sidecar.size !== 0n && { sidecarImage: asPanics(() => MemoryRange.withLen(shim.sidecar.base, shim.sidecar.size)) }),
     logBuffer: shim.logBuffer,
+    poolRanges,
   };
+  if (shim.vtl2ReservedRegion.size !== 0n) {
+    init.reserved = asPanics(() => MemoryRange.withLen(shim.vtl2ReservedRegion.start, shim.vtl2ReservedRegion.size));
+  }
+  if (shim.sidecar.size !== 0n) init.sidecarImage = asPanics(() => MemoryRange.withLen(shim.sidecar.base, shim.sidecar.size));
+  return init;
 }
 
 /** §8.4: size the private pool, then allocate it on node 0 or split across the NUMA nodes. */

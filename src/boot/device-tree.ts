@@ -268,9 +268,13 @@ export interface OpenhclFdtNode {
 
 /** The FDT `/openhcl` `memory@` children for `nodes`, in DT order (not sorted). */
 export function openhclMapToFdtNodes(nodes: readonly OpenhclMapNode[]): OpenhclFdtNode[] {
-  return nodes.map((n) => {
-    const base = { name: `memory@${n.range.start.toString(16)}`, reg: [n.range.start, n.range.len] as [bigint, bigint], memoryType: n.vtlType };
-    return n.kind === 'memory' ? { ...base, numaNodeId: n.vnode, igvmType: n.igvmType } : base;
+  // Literal objects, not `{ ...base, … }`: V8 clones spread objects slowly, and this runs on every save.
+  return nodes.map((n): OpenhclFdtNode => {
+    const name = `memory@${n.range.start.toString(16)}`;
+    const reg: [bigint, bigint] = [n.range.start, n.range.len];
+    return n.kind === 'memory'
+      ? { name, reg, memoryType: n.vtlType, numaNodeId: n.vnode, igvmType: n.igvmType }
+      : { name, reg, memoryType: n.vtlType };
   });
 }
 

@@ -31,7 +31,9 @@ export function encodeSavedState(state: SavedState): Uint8Array {
   // Pass 1: every body size, computed once and kept for pass 2 (a nested
   // message's length prefix must be known before its bytes are written).
   const ranges = new RangeSizes(mem.length + mmio.length);
-  const bodies = new Int32Array(mem.length + mmio.length);
+  // Plain arrays, not Int32Array: a typed array over 64 bytes gets an off-heap store, which
+  // costs more than this whole pass for a typical map.
+  const bodies = new Array<number>(mem.length + mmio.length).fill(0);
   let total = 0;
   for (let i = 0; i < mem.length; i++) {
     const e = mem[i]!;
@@ -113,12 +115,12 @@ if (FIELD.igvmType.value !== FIELD.vtlType.value) throw new Error('schema: Memor
 class RangeSizes {
   private readonly starts: (number | bigint)[];
   private readonly ends: (number | bigint)[];
-  private readonly sizes: Int32Array;
+  private readonly sizes: number[];
 
   constructor(n: number) {
     this.starts = new Array<number | bigint>(n);
     this.ends = new Array<number | bigint>(n);
-    this.sizes = new Int32Array(n);
+    this.sizes = new Array<number>(n).fill(0);
   }
 
   /** Records range `i` and returns its body size (0 for 0..0, which is then omitted). */

@@ -66,13 +66,12 @@ export class HeaderError extends Vtl2PersistError {
 /** Encodes a header as its 32 little-endian bytes. */
 export function encodeHeader(header: PersistedStateHeader): Uint8Array {
   const bytes = new Uint8Array(Number(HEADER_SIZE));
-  const view = new DataView(bytes.buffer);
   for (const f of HEADER_FIELDS) {
     const v = header[f.key];
     if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) {
       throw new HeaderError('value_out_of_range', f.name, `header ${f.name}: ${String(v)} is not a u64 bigint`);
     }
-    view.setBigUint64(f.offset, v, true);
+    putU64(bytes, f.offset, v);
   }
   return bytes;
 }
@@ -82,13 +81,34 @@ export function decodeHeader(bytes: Uint8Array): PersistedStateHeader {
   if (bytes.length < HEADER_SIZE) {
     throw new HeaderError('short_header', '', `a persisted-state header is ${HEADER_SIZE} bytes; got ${bytes.length}`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
-    magic: view.getBigUint64(0, true),
-    protobufBase: view.getBigUint64(8, true),
-    protobufRegionLen: view.getBigUint64(16, true),
-    protobufPayloadLen: view.getBigUint64(24, true),
+    magic: getU64(bytes, 0),
+    protobufBase: getU64(bytes, 8),
+    protobufRegionLen: getU64(bytes, 16),
+    protobufPayloadLen: getU64(bytes, 24),
   };
+}
+
+// Little-endian u64 by hand: a DataView per header costs more than the whole decode, and
+// every boot and save reads or writes one.
+function getU32(b: Uint8Array, o: number): number {
+  return ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24)) >>> 0;
+}
+
+function getU64(b: Uint8Array, o: number): bigint {
+  const lo = getU32(b, o);
+  const hi = getU32(b, o + 4);
+  // hi < 2^21 keeps hi·2^32 + lo below 2^53, exact as a double.
+  return hi < 0x20_0000 ? BigInt(hi * 0x1_0000_0000 + lo) : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+function putU64(b: Uint8Array, o: number, v: bigint): void {
+  const lo = Number(v & 0xffff_ffffn);
+  const hi = Number(v >> 32n);
+  for (let i = 0; i < 4; i++) {
+    b[o + i] = (lo >>> (8 * i)) & 0xff;
+    b[o + 4 + i] = (hi >>> (8 * i)) & 0xff;
+  }
 }
 
 /** A header as read from memory, with its magic classified. */

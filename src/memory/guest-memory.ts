@@ -120,8 +120,29 @@ function isAllZero(bytes: Uint8Array, from: number, to: number): boolean {
 }
 
 /**
- * Compares two whole pages. Every page is allocated by this module at byte
- * offset 0 of its own buffer, so a 32-bit view is always aligned and cuts the
+ * Pages are carved from shared slabs of {@link SLAB_PAGES} pages rather than
+ * allocated one by one: V8 gives every typed array above 64 bytes its own
+ * off-heap backing store, which costs about 3 µs whatever the size, and a
+ * servicing lifecycle touches only two or three pages of a fresh memory. A slab
+ * is freed once none of its pages is referenced, so at worst a surviving page
+ * keeps 256 KiB alive.
+ */
+const SLAB_PAGES = 64;
+let slab: ArrayBuffer = new ArrayBuffer(0);
+let slabNext = SLAB_PAGES;
+
+/** A zeroed 4 KiB page at a page-aligned offset of a slab. */
+function newPage(): Uint8Array {
+  if (slabNext === SLAB_PAGES) {
+    slab = new ArrayBuffer(SLAB_PAGES * PAGE_BYTES);
+    slabNext = 0;
+  }
+  return new Uint8Array(slab, PAGE_BYTES * slabNext++, PAGE_BYTES);
+}
+
+/**
+ * Compares two whole pages. Every page starts at a page-aligned offset of its
+ * buffer ({@link newPage}), so a 32-bit view is always aligned and cuts the
  * loop to a quarter.
  */
 function pagesEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -385,7 +406,7 @@ export class GuestMemory {
     let page = this.#pages.get(idx);
     if (page === undefined) {
       if (isAllZero(SCRATCH, 0, n)) return;
-      page = new Uint8Array(PAGE_BYTES);
+      page = newPage();
       this.#pages.set(idx, page);
     }
     for (let i = 0; i < n; i++) page[off + i] = SCRATCH[i] ?? 0;
@@ -401,7 +422,11 @@ export class GuestMemory {
       maxAccessLength: this.maxAccessLength,
       backing: this.#backingRanges(),
     });
-    for (const [idx, page] of this.#pages) copy.#pages.set(idx, page.slice());
+    for (const [idx, page] of this.#pages) {
+      const dup = newPage();
+      dup.set(page);
+      copy.#pages.set(idx, dup);
+    }
     return copy;
   }
 
@@ -536,7 +561,7 @@ export class GuestMemory {
           pos += chunk;
           continue;
         }
-        page = new Uint8Array(PAGE_BYTES);
+        page = newPage();
         this.#pages.set(idx, page);
       }
       page.set(src.subarray(pos, pos + chunk), off);

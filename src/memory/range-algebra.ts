@@ -3,14 +3,16 @@
  * `subtract_ranges`, `overlapping_ranges`, `merge_adjacent_ranges` and `flatten_ranges`
  * (handoff.md §9.1–9.2).
  *
- * Every function is a lazy generator, like the Rust iterators it ports: input is pulled only as
+ * Every function returns a lazy iterator, like the Rust iterators it ports: input is pulled only as
  * far as the consumer pulls output, and an ordering panic surfaces only when the offending input
  * item is actually fetched. Boot-shim emulation depends on that timing, because upstream may
  * act on earlier pieces before it panics on a later one.
  */
 
 import { Vtl2PersistError } from '../errors.js';
-import { formatHex as hex, MAX_ADDRESS, MemoryRange } from './range.js';
+import { formatHex as hex, MAX_ADDRESS, MemoryRange, PAGE_SIZE } from './range.js';
+
+const PAGE_MASK = PAGE_SIZE - 1n;
 
 /**
  * Stable reasons a {@link RangeAlgebraError} is thrown. The walk and merge codes equal the
@@ -81,18 +83,28 @@ const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 /**
  * One side of a walk: upstream's `peek_in_range_ensure_sorted`. Holds at most one item and
- * fetches the next only when the held one is empty or already passed.
+ * fetches the next only when the held one is empty or already passed. Arrays are read by
+ * index (the boot shim's inputs are arrays), anything else through its iterator.
  */
 class WalkSide<T> {
-  readonly #iter: Iterator<readonly [MemoryRange, T]>;
+  readonly #array: readonly (readonly [MemoryRange, T])[] | undefined;
+  readonly #iter: Iterator<readonly [MemoryRange, T]> | undefined;
+  #index = 0;
   readonly #side: 'left' | 'right';
   #held: readonly [MemoryRange, T] | undefined;
   // Upstream remembers exhaustion, so a finished input is never polled again.
   #exhausted = false;
 
   constructor(items: Iterable<readonly [MemoryRange, T]>, side: 'left' | 'right') {
-    this.#iter = items[Symbol.iterator]();
+    if (Array.isArray(items)) this.#array = items as readonly (readonly [MemoryRange, T])[];
+    else this.#iter = items[Symbol.iterator]();
     this.#side = side;
+  }
+
+  #fetch(): readonly [MemoryRange, T] | undefined {
+    if (this.#array !== undefined) return this.#index < this.#array.length ? this.#array[this.#index++] : undefined;
+    const next = (this.#iter as Iterator<readonly [MemoryRange, T]>).next();
+    return next.done === true ? undefined : next.value;
   }
 
   /** The held item once it is non-empty and ends above `pos`; undefined when the input is done. */
@@ -100,14 +112,14 @@ class WalkSide<T> {
     for (;;) {
       if (this.#held === undefined) {
         if (this.#exhausted) return undefined;
-        const next = this.#iter.next();
-        if (next.done === true) {
+        const next = this.#fetch();
+        if (next === undefined) {
           this.#exhausted = true;
           return undefined;
         }
         // Checked at fetch time and before the emptiness check, as upstream: an empty range
         // fetched while the walk is already past its start still panics.
-        const range = next.value[0];
+        const range = next[0];
         if (range.start < pos) {
           const code = this.#side === 'left' ? 'walk_left_not_sorted' : 'walk_right_not_sorted';
           throw new RangeAlgebraError(
@@ -116,10 +128,10 @@ class WalkSide<T> {
             { range, position: pos },
           );
         }
-        this.#held = next.value;
+        this.#held = next;
       }
       const range = this.#held[0];
-      if (!range.isEmpty() && range.end > pos) return this.#held;
+      if (range.start !== range.end && range.end > pos) return this.#held;
       this.#held = undefined;
     }
   }
@@ -128,7 +140,114 @@ class WalkSide<T> {
   close(): void {
     if (this.#exhausted) return;
     this.#exhausted = true;
-    this.#iter.return?.();
+    this.#iter?.return?.();
+  }
+}
+
+// Labels carry no per-piece state when nothing covers the piece, so one object serves all.
+const NEITHER: { kind: 'neither' } = Object.freeze({ kind: 'neither' });
+
+/**
+ * The walk as a hand-written iterator rather than a generator: it is the innermost loop of
+ * every boot, and a generator's suspend/resume cost about a quarter of a fresh boot.
+ * Closing (on `return()`, on exhaustion and on a throw) releases both inputs, as the Rust
+ * iterator's drop would.
+ */
+class RangeWalk<T, U> implements IterableIterator<[MemoryRange, RangeWalkResult<T, U>]> {
+  readonly #lefts: WalkSide<T>;
+  readonly #rights: WalkSide<U>;
+  #pos = 0n;
+  #done = false;
+
+  constructor(left: Iterable<readonly [MemoryRange, T]>, right: Iterable<readonly [MemoryRange, U]>) {
+    this.#lefts = new WalkSide(left, 'left');
+    this.#rights = new WalkSide(right, 'right');
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<[MemoryRange, RangeWalkResult<T, U>], undefined> {
+    if (this.#done) return { done: true, value: undefined };
+    const pos = this.#pos;
+    if (pos === MAX_ADDRESS) return this.return();
+    let l: readonly [MemoryRange, T] | undefined;
+    let r: readonly [MemoryRange, U] | undefined;
+    try {
+      l = this.#lefts.peekInRange(pos);
+      r = this.#rights.peekInRange(pos);
+    } catch (e) {
+      this.return();
+      throw e;
+    }
+    let end: bigint;
+    let label: RangeWalkResult<T, U>;
+    if (l !== undefined && r !== undefined) {
+      const [lr, t] = l;
+      const [rr, u] = r;
+      if (pos < lr.start) {
+        if (pos < rr.start) {
+          end = minBig(lr.start, rr.start);
+          label = NEITHER;
+        } else {
+          end = minBig(lr.start, rr.end);
+          label = { kind: 'right', right: u };
+        }
+      } else if (pos < rr.start) {
+        end = minBig(rr.start, lr.end);
+        label = { kind: 'left', left: t };
+      } else {
+        end = minBig(lr.end, rr.end);
+        label = { kind: 'both', left: t, right: u };
+      }
+    } else if (l !== undefined) {
+      const [lr, t] = l;
+      if (pos < lr.start) {
+        end = lr.start;
+        label = NEITHER;
+      } else {
+        end = lr.end;
+        label = { kind: 'left', left: t };
+      }
+    } else if (r !== undefined) {
+      const [rr, u] = r;
+      if (pos < rr.start) {
+        end = rr.start;
+        label = NEITHER;
+      } else {
+        end = rr.end;
+        label = { kind: 'right', right: u };
+      }
+    } else {
+      end = MAX_ADDRESS;
+      label = NEITHER;
+    }
+    // Upstream builds each piece with `MemoryRange::new`. Here `pos < end` always holds and
+    // `pos` passed this same check as the previous piece's end (or is 0), so only `end` can
+    // fail, and then the constructor raises the exact assertion.
+    let piece: MemoryRange;
+    if ((end & PAGE_MASK) === 0n) {
+      piece = MemoryRange.unchecked(pos, end);
+    } else {
+      try {
+        piece = new MemoryRange(pos, end);
+      } catch (e) {
+        this.return();
+        throw e;
+      }
+    }
+    this.#pos = end;
+    return { done: false, value: [piece, label] };
+  }
+
+  return(): IteratorResult<[MemoryRange, RangeWalkResult<T, U>], undefined> {
+    if (!this.#done) {
+      this.#done = true;
+      this.#lefts.close();
+      this.#rights.close();
+    }
+    return { done: true, value: undefined };
   }
 }
 
@@ -144,58 +263,19 @@ class WalkSide<T> {
  *
  * @throws {RangeAlgebraError} lazily, when the offending item is fetched.
  */
-export function* walkRanges<T, U>(
+export function walkRanges<T, U>(
   left: Iterable<readonly [MemoryRange, T]>,
   right: Iterable<readonly [MemoryRange, U]>,
-): Generator<[MemoryRange, RangeWalkResult<T, U>], void, undefined> {
-  const lefts = new WalkSide(left, 'left');
-  const rights = new WalkSide(right, 'right');
-  try {
-    let pos = 0n;
-    while (pos !== MAX_ADDRESS) {
-      const l = lefts.peekInRange(pos);
-      const r = rights.peekInRange(pos);
-      let end: bigint;
-      let label: RangeWalkResult<T, U>;
-      if (l !== undefined && r !== undefined) {
-        const [lr, t] = l;
-        const [rr, u] = r;
-        if (pos < lr.start) {
-          if (pos < rr.start) {
-            end = minBig(lr.start, rr.start);
-            label = { kind: 'neither' };
-          } else {
-            end = minBig(lr.start, rr.end);
-            label = { kind: 'right', right: u };
-          }
-        } else if (pos < rr.start) {
-          end = minBig(rr.start, lr.end);
-          label = { kind: 'left', left: t };
-        } else {
-          end = minBig(lr.end, rr.end);
-          label = { kind: 'both', left: t, right: u };
-        }
-      } else if (l !== undefined) {
-        const [lr, t] = l;
-        [end, label] = pos < lr.start ? [lr.start, { kind: 'neither' }] : [lr.end, { kind: 'left', left: t }];
-      } else if (r !== undefined) {
-        const [rr, u] = r;
-        [end, label] = pos < rr.start ? [rr.start, { kind: 'neither' }] : [rr.end, { kind: 'right', right: u }];
-      } else {
-        end = MAX_ADDRESS;
-        label = { kind: 'neither' };
-      }
-      const piece = new MemoryRange(pos, end);
-      pos = end;
-      yield [piece, label];
-    }
-  } finally {
-    lefts.close();
-    rights.close();
-  }
+): IterableIterator<[MemoryRange, RangeWalkResult<T, U>]> {
+  return new RangeWalk(left, right);
 }
 
-function* untagged(ranges: Iterable<MemoryRange>): Generator<readonly [MemoryRange, undefined], void, undefined> {
+/** Ranges tagged with nothing; arrays map eagerly (reading an array has no effects to delay). */
+function untagged(ranges: Iterable<MemoryRange>): Iterable<readonly [MemoryRange, undefined]> {
+  return Array.isArray(ranges) ? (ranges as readonly MemoryRange[]).map((r) => [r, undefined] as const) : untaggedLazy(ranges);
+}
+
+function* untaggedLazy(ranges: Iterable<MemoryRange>): Generator<readonly [MemoryRange, undefined], void, undefined> {
   for (const range of ranges) yield [range, undefined];
 }
 
@@ -230,20 +310,29 @@ export function* overlappingRanges(
  * the input after it reports exhaustion.
  */
 class Lookahead<I> {
-  readonly #iter: Iterator<I>;
+  readonly #array: readonly I[] | undefined;
+  readonly #iter: Iterator<I> | undefined;
+  #index = 0;
   #peeked: { readonly value: I } | undefined;
   #exhausted = false;
 
   constructor(items: Iterable<I>) {
-    this.#iter = items[Symbol.iterator]();
+    // Arrays are read by index: cheaper than their iterator, and reading has no effects to order.
+    if (Array.isArray(items)) this.#array = items as readonly I[];
+    else this.#iter = items[Symbol.iterator]();
   }
 
   /** The next item without consuming it. */
   peek(): { readonly value: I } | undefined {
     if (this.#peeked === undefined && !this.#exhausted) {
-      const next = this.#iter.next();
-      if (next.done === true) this.#exhausted = true;
-      else this.#peeked = { value: next.value };
+      if (this.#array !== undefined) {
+        if (this.#index < this.#array.length) this.#peeked = { value: this.#array[this.#index++] as I };
+        else this.#exhausted = true;
+      } else {
+        const next = (this.#iter as Iterator<I>).next();
+        if (next.done === true) this.#exhausted = true;
+        else this.#peeked = { value: next.value };
+      }
     }
     return this.#peeked;
   }
@@ -259,7 +348,7 @@ class Lookahead<I> {
   close(): void {
     if (this.#exhausted) return;
     this.#exhausted = true;
-    this.#iter.return?.();
+    this.#iter?.return?.();
   }
 }
 
@@ -275,13 +364,34 @@ class Lookahead<I> {
  * @throws {RangeAlgebraError} `merge_not_sorted` if a start is below the group's start, then
  *   `merge_overlap` if a start is below the group's end.
  */
-export function* mergeAdjacentRanges<T>(
+export function mergeAdjacentRanges<T>(
   iter: Iterable<readonly [MemoryRange, T]>,
   equals: (a: T, b: T) => boolean = Object.is,
-): Generator<[MemoryRange, T], void, undefined> {
-  const items = new Lookahead(iter);
-  try {
-    for (let first = items.next(); first !== undefined; first = items.next()) {
+): IterableIterator<[MemoryRange, T]> {
+  return new MergeAdjacent(iter, equals);
+}
+
+/** {@link mergeAdjacentRanges} as a hand-written iterator (it runs on every boot; see RangeWalk). */
+class MergeAdjacent<T> implements IterableIterator<[MemoryRange, T]> {
+  readonly #items: Lookahead<readonly [MemoryRange, T]>;
+  readonly #equals: (a: T, b: T) => boolean;
+  #done = false;
+
+  constructor(iter: Iterable<readonly [MemoryRange, T]>, equals: (a: T, b: T) => boolean) {
+    this.#items = new Lookahead(iter);
+    this.#equals = equals;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<[MemoryRange, T], undefined> {
+    if (this.#done) return { done: true, value: undefined };
+    try {
+      const items = this.#items;
+      const first = items.next();
+      if (first === undefined) return this.return();
       let range = first.value[0];
       const tag = first.value[1];
       for (let peeked = items.peek(); peeked !== undefined; peeked = items.peek()) {
@@ -300,7 +410,7 @@ export function* mergeAdjacentRanges<T>(
             { range: nextRange, previous: range },
           );
         }
-        if (nextRange.start !== range.end || !equals(nextTag, tag)) break;
+        if (nextRange.start !== range.end || !this.#equals(nextTag, tag)) break;
         items.next();
         // Built without MemoryRange::new's alignment assertions, as the crate
         // does internally: the boot vectors show a bit-flipped (unaligned)
@@ -308,10 +418,19 @@ export function* mergeAdjacentRanges<T>(
         // alignment assertion.
         range = MemoryRange.unchecked(range.start, nextRange.end);
       }
-      yield [range, tag];
+      return { done: false, value: [range, tag] };
+    } catch (e) {
+      this.return();
+      throw e;
     }
-  } finally {
-    items.close();
+  }
+
+  return(): IteratorResult<[MemoryRange, T], undefined> {
+    if (!this.#done) {
+      this.#done = true;
+      this.#items.close();
+    }
+    return { done: true, value: undefined };
   }
 }
 

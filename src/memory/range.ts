@@ -148,12 +148,17 @@ function explain(start: unknown, end: unknown): MemoryRangeError | undefined {
   return undefined;
 }
 
+/** Set only around the constructor call in {@link MemoryRange.unchecked}, which cannot throw. */
+let skipChecks = false;
+
 /**
  * An immutable half-open range `[start, end)` of guest physical addresses.
  *
  * Invariants (enforced by the constructor, so every instance satisfies them): `start` and `end`
  * are u64 values, both are multiples of {@link PAGE_SIZE}, and `start <= end`. Consequently
- * `end <= MAX_ADDRESS`. Instances are frozen.
+ * `end <= MAX_ADDRESS`. Instances are immutable by type (`readonly`) but not frozen at run time:
+ * ranges are built on every step of every boot, and `Object.freeze` alone cost about a tenth of a
+ * boot (docs/performance.md).
  */
 export class MemoryRange {
   /** The canonical empty range `0..0`, which upstream returns from failed sub-range operations. */
@@ -170,11 +175,12 @@ export class MemoryRange {
    * @throws {MemoryRangeError} if any check fails.
    */
   constructor(start: bigint, end: bigint) {
-    const bad = validate(start, end);
-    if (bad) throw bad;
+    if (!skipChecks) {
+      const bad = validate(start, end);
+      if (bad) throw bad;
+    }
     this.start = start;
     this.end = end;
-    Object.freeze(this);
   }
 
   /**
@@ -186,12 +192,12 @@ export class MemoryRange {
    * @throws {MemoryRangeError} `range_not_u64` only.
    */
   static unchecked(start: bigint, end: bigint): MemoryRange {
-    const bad = notU64('start', start, {}) ?? notU64('end', end, {});
-    if (bad) throw bad;
-    const range = Object.create(MemoryRange.prototype) as { start: bigint; end: bigint };
-    range.start = start;
-    range.end = end;
-    return Object.freeze(range) as MemoryRange;
+    if (!isU64(start) || !isU64(end)) throw (notU64('start', start, {}) ?? notU64('end', end, {})) as MemoryRangeError;
+    // Through the constructor, so every range shares one V8 hidden class (monomorphic reads).
+    skipChecks = true;
+    const range = new MemoryRange(start, end);
+    skipChecks = false;
+    return range;
   }
 
   /** Like the constructor, but returns the error so parsers can report it without try/catch. */
@@ -205,11 +211,11 @@ export class MemoryRange {
    *   (upstream would overflow there), otherwise as the constructor.
    */
   static withLen(start: bigint, len: bigint): MemoryRange {
-    const fields = typeof start === 'bigint' ? { start } : {};
-    const bad =
-      notU64(`start of range with length ${showValue(len)}`, start, fields) ??
-      notU64(`length of range starting at ${showValue(start)}`, len, fields);
-    if (bad) throw bad;
+    if (!isU64(start) || !isU64(len)) {
+      const fields = typeof start === 'bigint' ? { start } : {};
+      throw (notU64(`start of range with length ${showValue(len)}`, start, fields) ??
+        notU64(`length of range starting at ${showValue(start)}`, len, fields)) as MemoryRangeError;
+    }
     // An end past 2^64 is reported by the constructor's u64 check.
     return new MemoryRange(start, start + len);
   }
@@ -254,8 +260,8 @@ export class MemoryRange {
    */
   splitAtOffset(offset: bigint): [MemoryRange, MemoryRange] {
     const fields = { start: this.start, end: this.end };
-    const bad = notU64(`split offset into range ${this.toString()}`, offset, fields);
-    if (bad) throw bad;
+    // Error details are built only on failure: this runs on every boot's hot path.
+    if (!isU64(offset)) throw notU64(`split offset into range ${this.toString()}`, offset, fields) as MemoryRangeError;
     if (offset > this.len) {
       throw new MemoryRangeError(
         'split_offset_too_large',
@@ -288,8 +294,7 @@ export class MemoryRange {
    */
   alignedSubrange(alignment: bigint): MemoryRange {
     const fields = { start: this.start, end: this.end };
-    const bad = notU64(`alignment for range ${this.toString()}`, alignment, fields);
-    if (bad) throw bad;
+    if (!isU64(alignment)) throw notU64(`alignment for range ${this.toString()}`, alignment, fields) as MemoryRangeError;
     if (alignment === 0n || (alignment & (alignment - 1n)) !== 0n) {
       throw new MemoryRangeError(
         'alignment_not_power_of_two',
