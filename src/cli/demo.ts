@@ -7,6 +7,7 @@ import { MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
 import { bootResultToJson } from '../sim/result-json.js';
 import { exampleAMap } from '../sim/examples.js';
 import { SimulatedVm } from '../sim/runner.js';
+import type { Scenario } from '../sim/scenario-file.js';
 import { parseArgs } from 'node:util';
 import { humanSize, table } from './text.js';
 
@@ -152,9 +153,11 @@ export interface DemoResult {
 /**
  * Services the demo VM once, as OpenHCL does: a fresh boot, usermode's
  * servicing save (payload first, then the header), and the next boot.
+ * `scenario` is the demo VM already parsed (`parseScenarioFile(DEMO_VM)`),
+ * for callers that run many lifecycles; by default it is parsed here.
  */
-export function runDemo(): DemoResult {
-  const vm = SimulatedVm.fromJson(DEMO_VM);
+export function runDemo(scenario?: Scenario): DemoResult {
+  const vm = scenario === undefined ? SimulatedVm.fromJson(DEMO_VM) : new SimulatedVm(scenario);
   const first = vm.boot();
   const save = vm.save(DEMO_CPUS);
   const header = vm.header();

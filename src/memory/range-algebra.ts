@@ -10,7 +10,7 @@
  */
 
 import { Vtl2PersistError } from '../errors.js';
-import { formatHex as hex, MAX_ADDRESS, MemoryRange, PAGE_SIZE } from './range.js';
+import { formatHex as hex, MAX_ADDRESS, MemoryRange, PAGE_SIZE, trustedRange } from './range.js';
 
 const PAGE_MASK = PAGE_SIZE - 1n;
 
@@ -228,7 +228,7 @@ class RangeWalk<T, U> implements IterableIterator<[MemoryRange, RangeWalkResult<
     // fail, and then the constructor raises the exact assertion.
     let piece: MemoryRange;
     if ((end & PAGE_MASK) === 0n) {
-      piece = MemoryRange.unchecked(pos, end);
+      piece = trustedRange(pos, end);
     } else {
       try {
         piece = new MemoryRange(pos, end);
@@ -416,7 +416,7 @@ class MergeAdjacent<T> implements IterableIterator<[MemoryRange, T]> {
         // does internally: the boot vectors show a bit-flipped (unaligned)
         // saved range merging on and then failing "ranges overlap", not an
         // alignment assertion.
-        range = MemoryRange.unchecked(range.start, nextRange.end);
+        range = trustedRange(range.start, nextRange.end);
       }
       return { done: false, value: [range, tag] };
     } catch (e) {

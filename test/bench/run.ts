@@ -7,7 +7,8 @@
  *
  *   1. decode of a maximum-size payload vs protobufjs's pbjs static module (codec.ts)
  *   2. encode of the same payload, same baseline (codec.ts)
- *   3. demo lifecycle (fresh boot → save → restore) per second vs 10,000/s (lifecycle.ts)
+ *   3. demo lifecycle (fresh boot → save → restore) per second vs 10,000/s, and 3b the same
+ *      including the scenario JSON parse, vs 3 (lifecycle.ts)
  *   4. byte-granularity crash sweep: ms per 1,000 torn states vs plain boots (lifecycle.ts)
  *   5. 1 TiB partition / 4 GiB VTL2 lifecycle: peak RSS of a child vs 64 MiB (scale.ts)
  *
@@ -17,8 +18,8 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { codecBenches } from './codec.js';
-import type { BenchRow } from './common.js';
-import { lifecycleBench, sweepBenches } from './lifecycle.js';
+import { hostSpeedCheckMs, type BenchRow } from './common.js';
+import { lifecycleBenches, sweepBenches } from './lifecycle.js';
 import { scaleBench } from './scale.js';
 
 const { values } = parseArgs({
@@ -30,13 +31,23 @@ const budgetMs = seconds * 1000;
 const only = values.only === undefined ? undefined : new Set(values.only.split(',').map((s) => s.trim()));
 const want = (n: string) => only === undefined || only.has(n);
 
+const speedBefore = hostSpeedCheckMs();
 const rows: BenchRow[] = [];
 if (want('1') || want('2')) rows.push(...(await codecBenches(budgetMs)).filter((_, i) => want(String(i + 1))));
-if (want('3')) rows.push(lifecycleBench(budgetMs));
+if (want('3')) rows.push(...lifecycleBenches(budgetMs));
 if (want('4')) rows.push(...sweepBenches(budgetMs));
 if (want('5')) rows.push(scaleBench());
 
-const machine = { node: process.version, cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', platform: `${process.platform}-${process.arch}`, seconds_per_measurement: seconds };
+const speedAfter = hostSpeedCheckMs();
+const machine = {
+  node: process.version,
+  cpus: cpus().length,
+  cpu_model: cpus()[0]?.model ?? 'unknown',
+  platform: `${process.platform}-${process.arch}`,
+  seconds_per_measurement: seconds,
+  // The same fixed workload before and after (see hostSpeedCheckMs); lower is faster.
+  host_speed_check_ms: { before: Number(speedBefore.toFixed(1)), after: Number(speedAfter.toFixed(1)) },
+};
 
 if (values.json) {
   console.log(JSON.stringify({ machine, rows }, null, 2));
@@ -46,7 +57,10 @@ if (values.json) {
   const body = rows.map((r) => [r.name, r.unit, fmt(r.ours), fmt(r.baseline), `${r.ratio.toFixed(2)}x`, r.target === undefined ? '-' : `${r.target} ${r.met ? 'MET' : 'NOT MET'}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log(`node ${machine.node}, ${machine.cpus} CPUs (${machine.cpu_model}), ${seconds}s per measurement\n`);
+  console.log(`node ${machine.node}, ${machine.cpus} CPUs (${machine.cpu_model}), ${seconds}s per measurement`);
+  console.log(
+    `host speed check (fixed workload, lower is faster): ${machine.host_speed_check_ms.before} ms before, ${machine.host_speed_check_ms.after} ms after\n`,
+  );
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(line(b));

@@ -5,17 +5,21 @@ import { loadBootVectors, vectorScenario } from '../support/vectors.js';
 // Every scenario of shared/vectors/boot-worked-examples.json (A–H, HV0–HV5) and
 // boot-public.json.gz (150 generated lifecycles) through the scenario runner.
 // These are the real boot-shim code's results: every field of every step must
-// be equal; panics must agree on path, attempted_path and panic_kind.
+// be equal; panics must agree on path, attempted_path and panic_kind (the issue's
+// rule for them), and here they are held to more than that (see `comparable`).
 const [{ vectors: worked }, { vectors: generated }] = loadBootVectors();
 const counts = { scenarios: 0, steps: 0, panics: 0, decodePanicHeapsUnmodelled: 0 };
 
 /**
- * The fields compared for a step: all of the vector's, except
+ * The fields compared for a step: all of the vector's, which for a panic is path,
+ * attempted_path and panic_kind plus the persisted header and the bump heap, except
  * - a panic's full text (scenario-format.md: values may be formatted differently; the fixed text is checked below);
- * - on a "failed to decode protobuf" panic, the bump heap's byte and allocation counts: the real shim
- *   also allocates while building the panic message (always 12 more allocations, ~730–770 bytes
- *   depending on the error variant), which vtl2-persist does not model yet. Capacity and
- *   `exhausted` are still compared, and these cases are counted and printed.
+ * - on a "failed to decode protobuf" panic, the bump heap's byte and allocation counts: the
+ *   generator's counting allocator also records 12 allocations made after the decode failed
+ *   (boxing the error, formatting and unwinding the panic in its host process; 728–768 bytes by
+ *   mesh error). `bump_heap` is not in scenario-format.md's result shape and cannot change the
+ *   outcome; docs/boot-shim.md explains. Capacity and `exhausted` are still compared, and these
+ *   cases are counted and printed.
  */
 function comparable(step: Record<string, unknown>): Record<string, unknown> {
   if (step['path'] !== 'panic') return step;
