@@ -2,14 +2,14 @@ import type { BootResult, BootSuccess } from '../boot/boot.js';
 import { openhclMapToJson } from '../boot/device-tree.js';
 import { encodeHeader, HEADER_FIELDS, type HeaderRead } from '../format/header.js';
 import type { SavedState } from '../format/saved-state.js';
-import { formatHex, type MemoryRange } from '../memory/range.js';
+import { formatHex, formatSize, type MemoryRange } from '../memory/range.js';
 import { MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
 import { bootResultToJson } from '../sim/result-json.js';
 import { exampleAMap } from '../sim/examples.js';
 import { SimulatedVm } from '../sim/runner.js';
 import type { Scenario } from '../sim/scenario-file.js';
 import { parseArgs } from 'node:util';
-import { humanSize, table } from './text.js';
+import { table } from './text.js';
 
 export function demoState(): SavedState {
   return { ...exampleAMap(), cpusWithMappedInterruptsNoIo: [2], cpusWithOutstandingIo: [1] };
@@ -219,7 +219,7 @@ export function demoText(r: DemoResult): string {
       `then the 32-byte header at ${String(r.save['header_written_at'])}:`,
     table(['offset', 'field', 'value', 'meaning'], headerRows(r.header), '   '),
     `   bytes in memory: ${Buffer.from(encodeHeader(h)).toString('hex').replace(/(.{16})(?!$)/g, '$1 ')}`,
-    `   payload: ${humanSize(h.protobufPayloadLen)} of its ${humanSize(h.protobufRegionLen)} region ` +
+    `   payload: ${formatSize(h.protobufPayloadLen)} of its ${formatSize(h.protobufRegionLen)} region ` +
       `(${((Number(h.protobufPayloadLen) * 100) / Number(h.protobufRegionLen)).toFixed(1)}% used)`,
     '',
     `3. Next boot: ${r.restore.path === 'panic' ? 'PANIC' : r.restore.reason}, so openhcl_boot restores the topology from persisted state.`,
@@ -242,7 +242,7 @@ function bootText(b: BootResult): string[] {
   if (b.path === 'panic') return [`   openhcl_boot would panic [${b.panicKind}]: ${b.panic}`];
   const rows = b.openhclMemoryMap
     .filter((n) => n.kind === 'memory' && n.vtlType !== MemoryVtlType.VTL0)
-    .map((n) => [`${formatHex(n.range.start)}-${formatHex(n.range.end)}`, humanSize(n.range.len), vtlTypeName(n.vtlType) ?? String(n.vtlType), n.kind === 'memory' ? String(n.vnode) : '']);
+    .map((n) => [`${formatHex(n.range.start)}-${formatHex(n.range.end)}`, formatSize(n.range.len), vtlTypeName(n.vtlType) ?? String(n.vtlType), n.kind === 'memory' ? String(n.vnode) : '']);
   return ['   VTL2 memory map:', table(['range', 'size', 'type', 'vnode'], rows, '     ')];
 }
 
@@ -254,9 +254,9 @@ function headerRows(read: HeaderRead): string[][] {
       f.key === 'magic'
         ? `"${Buffer.from(encodeHeader(h).subarray(0, 8)).toString('latin1')}" (${read.status === 'valid' ? 'valid magic' : read.status})`
         : f.key === 'protobufPayloadLen'
-          ? `${humanSize(v)} encoded`
+          ? `${formatSize(v)} encoded`
           : f.key === 'protobufRegionLen'
-            ? humanSize(v)
+            ? formatSize(v)
             : f.meaning;
     return [`0x${f.offset.toString(16).padStart(2, '0')}`, f.name, formatHex(v), note];
   });

@@ -1,7 +1,8 @@
 /**
  * src/format — the bytes of the persisted-state region: the 32-byte
  * `OHCLPHDR` header and the mesh_protobuf `SavedState` payload, encoded and
- * decoded exactly as OpenHCL does, plus their canonical JSON form.
+ * decoded exactly as OpenHCL does, plus their canonical JSON form and the
+ * payload's field-by-field wire structure (`walkWire`).
  * Depends only on src/memory.
  */
 export { DecodeError, EncodeError, type DecodeErrorCode, type EncodeErrorCode } from './codec-error.js';
@@ -47,3 +48,4 @@ export {
   type StateJsonErrorCode,
 } from './state-json.js';
 export { WireType } from './wire.js';
+export { WIRE_TYPE_NAMES, walkWire, wireRowToJson, type WireRow, type WireView } from './wire-walk.js';

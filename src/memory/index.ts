@@ -16,6 +16,7 @@ export {
   MemoryRangeError,
   PAGE_SIZE,
   formatHex,
+  formatSize,
   type MemoryRangeErrorCode,
   type MemoryRangeErrorFields,
 } from './range.js';

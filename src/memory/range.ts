@@ -84,6 +84,26 @@ export function formatHex(value: bigint): string {
   return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
 }
 
+const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
+
+/**
+ * A byte count in the largest binary unit that keeps it readable: exact when it
+ * divides evenly ("76 KiB"), else one decimal ("1.5 MiB"), and plain bytes
+ * under 1 KiB ("330 bytes").
+ */
+export function formatSize(bytes: bigint): string {
+  let unit = 0;
+  let scale = 1n;
+  while (unit < UNITS.length - 1 && bytes >= scale * 1024n) {
+    scale *= 1024n;
+    unit++;
+  }
+  if (unit === 0) return `${bytes} ${bytes === 1n ? 'byte' : 'bytes'}`;
+  const whole = bytes / scale;
+  const tenths = ((bytes % scale) * 10n) / scale;
+  return tenths === 0n && bytes % scale === 0n ? `${whole} ${UNITS[unit]}` : `${whole}.${tenths} ${UNITS[unit]}`;
+}
+
 /** Renders a candidate value for error details, tolerating values that are not bigints. */
 function showValue(value: unknown): string {
   return typeof value === 'bigint' ? formatHex(value) : String(value);

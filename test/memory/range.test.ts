@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { Vtl2PersistError } from '../../src/errors.js';
 import type { MemoryRangeErrorCode } from '../../src/memory/range.js';
-import { formatHex, MAX_ADDRESS, MemoryRange, MemoryRangeError, PAGE_SIZE } from '../../src/memory/range.js';
+import { formatHex, formatSize, MAX_ADDRESS, MemoryRange, MemoryRangeError, PAGE_SIZE } from '../../src/memory/range.js';
 
 const R = (start: bigint, end: bigint): MemoryRange => new MemoryRange(start, end);
 const TWO_64 = 1n << 64n;
@@ -361,5 +361,22 @@ describe('formatting', () => {
   it('toJSON gives lowercase hex strings', () => {
     expect(R(0xab000n, MAX_ADDRESS).toJSON()).toEqual({ start: '0xab000', end: '0xfffffffffffff000' });
     expect(JSON.stringify({ r: R(0x1000n, 0x3000n) })).toBe('{"r":{"start":"0x1000","end":"0x3000"}}');
+  });
+});
+
+describe('formatSize', () => {
+  it.each([
+    [0n, '0 bytes'],
+    [1n, '1 byte'],
+    [330n, '330 bytes'],
+    [1023n, '1023 bytes'],
+    [1024n, '1 KiB'],
+    [1025n, '1.0 KiB'], // not exact, so one (truncated) decimal
+    [0x13000n, '76 KiB'],
+    [1536n * 1024n, '1.5 MiB'],
+    [1n << 40n, '1 TiB'],
+    [(1n << 64n) - 1n, '15.9 EiB'],
+  ])('%s bytes → %s', (bytes, text) => {
+    expect(formatSize(bytes)).toBe(text);
   });
 });
