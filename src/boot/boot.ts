@@ -110,7 +110,7 @@ function freshBoot(inputs: BootInputs, reason: string): BootSuccess {
   const vtl2Ram = freshVtl2Ram(shim, host);
   const { vtl0Mmio, vtl2Mmio } = selectMmio(shim, host);
   const [persistedSpan] = asPanics(() => shim.persistedState.splitAtOffset(PERSISTED_SPAN_FRESH));
-  const space = initOrPanic(addressSpaceInit(shim, vtl2Ram, persistedSpan as MemoryRange, []));
+  const space = initOrPanic(addressSpaceInit(shim, vtl2Ram, persistedSpan, []));
   const poolRanges = shim.isolation === 'None' ? allocatePool(space, vtl2Ram, host, cmdline) : [];
   return finish(inputs, 'host', reason, { vtl2Ram, vtl0Mmio, vtl2Mmio, poolRanges, sidecarExcludedCpus: [], space });
 }

@@ -148,9 +148,8 @@ function typeValue(value: unknown, path: string, fromName: (name: string) => num
  * values that fit a double exactly (13 hex digits, 15 decimal digits) go through `Number`.
  */
 function toBigInt(s: string): bigint {
-  const hex = s.length > 2 && (s[1] === 'x' || s[1] === 'X');
-  if (hex ? s.length <= 15 : s.length <= 15) return BigInt(hex ? parseInt(s.slice(2), 16) : Number(s));
-  return BigInt(s);
+  if (s.length > 15) return BigInt(s);
+  return BigInt(s[1] === 'x' || s[1] === 'X' ? parseInt(s.slice(2), 16) : Number(s));
 }
 
 function integer(value: unknown, path: string, max: bigint, type: string): bigint {

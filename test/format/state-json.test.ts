@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { StateJsonError, savedStateFromJson, savedStateToJson } from '../../src/format/state-json.js';
+import { StateJsonError, parseU64, savedStateFromJson, savedStateToJson } from '../../src/format/state-json.js';
 import { savedState } from './arbitraries.js';
 
 describe('canonical JSON form', () => {
@@ -95,5 +95,36 @@ describe('bad JSON is a StateJsonError naming the field', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('parseU64', () => {
+  // Short strings take a Number fast path; lengths 14–17 straddle it, so pad to hit both sides.
+  const u64 = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 1n << 56n }));
+  test('reads every u64 back from hex (either case, any zero padding) and decimal', () => {
+    fc.assert(
+      fc.property(u64, fc.nat(6), fc.boolean(), (v, pad, upper) => {
+        const digits = '0'.repeat(pad) + v.toString(16);
+        expect(parseU64(`0${upper ? 'X' : 'x'}${upper ? digits.toUpperCase() : digits}`, 'p')).toBe(v);
+        expect(parseU64('0'.repeat(pad) + v.toString(10), 'p')).toBe(v);
+        expect(parseU64(` ${v} `, 'p')).toBe(v);
+      }),
+    );
+  });
+
+  test.each([
+    ['0x1fffffffffffff', 2n ** 53n - 1n],
+    ['0x20000000000000', 2n ** 53n],
+    ['0xffffffffffffffff', 2n ** 64n - 1n],
+    ['999999999999999', 999_999_999_999_999n],
+    ['9007199254740993', 2n ** 53n + 1n],
+  ])('%s', (text, value) => {
+    expect(parseU64(text, 'p')).toBe(value);
+  });
+
+  test('out of range and malformed strings are typed errors', () => {
+    expect(() => parseU64('0x10000000000000000', 'a.b')).toThrow(expect.objectContaining({ code: 'out_of_range' }));
+    expect(() => parseU64('0x', 'a.b')).toThrow(expect.objectContaining({ code: 'bad_number' }));
+    expect(() => parseU64('-1', 'a.b')).toThrow(expect.objectContaining({ code: 'bad_number' }));
   });
 });

@@ -11,7 +11,7 @@ import {
   subtractRanges,
   walkRanges,
 } from '../../src/memory/range-algebra.js';
-import { MAX_ADDRESS, MemoryRange, PAGE_SIZE } from '../../src/memory/range.js';
+import { MAX_ADDRESS, MemoryRange, MemoryRangeError, PAGE_SIZE } from '../../src/memory/range.js';
 
 const R = (start: bigint, end: bigint): MemoryRange => new MemoryRange(start, end);
 const TOP = MAX_ADDRESS - PAGE_SIZE; // start of the last page
@@ -302,6 +302,50 @@ describe('walkRanges laziness', () => {
     }
     for (const _piece of walkRanges(side('l'), side('r'))) break;
     expect(closed).toEqual(['l', 'r']);
+  });
+
+  it('releases its inputs when a piece assertion throws, and is done after it', () => {
+    const closed: string[] = [];
+    function* side(): Generator<Tagged<string>> {
+      try {
+        yield [MemoryRange.unchecked(0x1800n, 0x3000n), 'x'];
+      } finally {
+        closed.push('l');
+      }
+    }
+    const gen = walkRanges(side(), []);
+    expect(() => gen.next()).toThrow(MemoryRangeError);
+    expect(closed).toEqual(['l']);
+    expect(gen.next().done).toBe(true);
+  });
+});
+
+describe('walkRanges on unaligned decoded ranges (MemoryRange.unchecked)', () => {
+  // Upstream builds every piece with MemoryRange::new, so a piece bound taken from an unaligned
+  // saved range asserts, even when that piece is one the consumer ignores.
+  it.each([
+    ['unaligned start ends the gap before it', MemoryRange.unchecked(0x1800n, 0x3000n), '0x0..0x1800', 'range_end_unaligned'],
+    ['unaligned end ends the covered piece', MemoryRange.unchecked(0x1000n, 0x1800n), '0x1000..0x1800', 'range_end_unaligned'],
+  ] as const)('%s', (_name, range, piece, code) => {
+    const seen: string[] = [];
+    let error: unknown;
+    try {
+      for (const [p] of walkRanges([[range, 'l'] as const], [])) seen.push(p.toString());
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MemoryRangeError);
+    expect((error as MemoryRangeError).code).toBe(code);
+    expect((error as MemoryRangeError).assertion).toBe('assertion failed: range.end & (PAGE_SIZE - 1) == 0');
+    expect((error as MemoryRangeError).message).toContain(piece);
+    // Every piece before the bad one was yielded, none after.
+    expect(seen.every((p) => p !== piece)).toBe(true);
+  });
+
+  it('merges an aligned run of unchecked ranges without asserting', () => {
+    const a = MemoryRange.unchecked(0x1000n, 0x2000n);
+    const b = MemoryRange.unchecked(0x2000n, 0x3000n);
+    expect([...mergeAdjacentRanges([[a, 0] as const, [b, 0] as const])].map(([r]) => r.toString())).toEqual(['0x1000..0x3000']);
   });
 });
 
