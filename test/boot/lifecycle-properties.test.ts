@@ -230,8 +230,25 @@ function checkInvariants(r: BootSuccess, host: HostDt): void {
   expect(r.hasVtl2Pool).toBe(r.poolRanges.length > 0);
 }
 
-function report(name: string, runs: number, completed: number, tally: Counter): void {
+/**
+ * Checks a lifecycle property over `numRuns` cases. `body` returns true when the case ran to
+ * the end and false when it stopped at a documented panic (which it tallies); the share of
+ * completed cases is printed and must reach MIN_COMPLETED_SHARE, so a generator that drifts
+ * into panicking inputs cannot leave the property vacuous.
+ */
+function checkLifecycle<T>(name: string, arb: fc.Arbitrary<T>, numRuns: number, body: (value: T, tally: Counter) => boolean): void {
+  let runs = 0;
+  let completed = 0;
+  const tally = new Counter();
+  fc.assert(
+    fc.property(arb, (value) => {
+      runs++;
+      if (body(value, tally)) completed++;
+    }),
+    { numRuns },
+  );
   console.log(`[lifecycle-properties] ${name}: runs=${runs} completed=${completed} (${((100 * completed) / runs).toFixed(1)}%) ${tally.toString()}`);
+  expect(completed / runs).toBeGreaterThanOrEqual(MIN_COMPLETED_SHARE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,169 +283,134 @@ describe('boot lifecycle properties (random valid images, hosts and command line
   });
 
   it('1. fresh → save → boot restores the identical /openhcl map, pool, MMIO and memreserve (§11.5)', () => {
-    let runs = 0;
-    let completed = 0;
-    const tally = new Counter();
-    fc.assert(
-      fc.property(bootScenarioArb, cpuListsArb, (sc, cpus) => {
-        runs++;
-        tallyInputs(sc, tally);
-        const memory = new GuestMemory();
-        const inputs = inputsOf(sc);
-        const first = freshOrDocumentedPanic(bootReadOnly(inputs, memory), tally);
-        if (first === undefined) return;
+    checkLifecycle('round trip', fc.tuple(bootScenarioArb, cpuListsArb), 300, ([sc, cpus], tally) => {
+      tallyInputs(sc, tally);
+      const memory = new GuestMemory();
+      const inputs = inputsOf(sc);
+      const first = freshOrDocumentedPanic(bootReadOnly(inputs, memory), tally);
+      if (first === undefined) return false;
 
-        save(first, memory, cpus);
-        const second = bootReadOnly(inputs, memory);
-        expectPath(second, 'persisted');
+      save(first, memory, cpus);
+      const second = bootReadOnly(inputs, memory);
+      expectPath(second, 'persisted');
 
-        expect(mapKey(second.openhclMemoryMap)).toEqual(mapKey(first.openhclMemoryMap));
-        expect(second.poolRanges.map(rk)).toEqual(first.poolRanges.map(rk));
-        expect(second.hasVtl2Pool).toBe(first.hasVtl2Pool);
-        expect(second.vtl0Mmio.map(rk)).toEqual(first.vtl0Mmio.map(rk));
-        expect(second.vtl2Mmio.map(rk)).toEqual(first.vtl2Mmio.map(rk));
-        expect(second.memreserve.map((m) => `${m.type} ${rk(m.range)}`)).toEqual(first.memreserve.map((m) => `${m.type} ${rk(m.range)}`));
-        // The root VTL2 RAM list is merged on restore (scenario C); only its address set is kept.
-        expect(addressSet(second.vtl2Ram.map((e) => e.range))).toEqual(addressSet(first.vtl2Ram.map((e) => e.range)));
-        expect(second.vtl2Ranges.map((v) => `${rk(v.range)} t${v.vtlType}`)).toEqual(first.vtl2Ranges.map((v) => `${rk(v.range)} t${v.vtlType}`));
+      expect(mapKey(second.openhclMemoryMap)).toEqual(mapKey(first.openhclMemoryMap));
+      expect(second.poolRanges.map(rk)).toEqual(first.poolRanges.map(rk));
+      expect(second.hasVtl2Pool).toBe(first.hasVtl2Pool);
+      expect(second.vtl0Mmio.map(rk)).toEqual(first.vtl0Mmio.map(rk));
+      expect(second.vtl2Mmio.map(rk)).toEqual(first.vtl2Mmio.map(rk));
+      expect(second.memreserve.map((m) => `${m.type} ${rk(m.range)}`)).toEqual(first.memreserve.map((m) => `${m.type} ${rk(m.range)}`));
+      // The root VTL2 RAM list is merged on restore (scenario C); only its address set is kept.
+      expect(addressSet(second.vtl2Ram.map((e) => e.range))).toEqual(addressSet(first.vtl2Ram.map((e) => e.range)));
+      expect(second.vtl2Ranges.map((v) => `${rk(v.range)} t${v.vtlType}`)).toEqual(first.vtl2Ranges.map((v) => `${rk(v.range)} t${v.vtlType}`));
 
-        const union = sortedUnion(cpus);
-        expect(first.sidecarExcludedCpus).toEqual([]);
-        expect(second.sidecarExcludedCpus).toEqual(union);
-        expect(second.sidecarAction).toBe(sidecarAction(union, sc.host.cpuCount));
-        tallyRoundTrip(sc, first, second, tally);
-        completed++;
-      }),
-      { numRuns: 300 },
-    );
-    report('round trip', runs, completed, tally);
-    expect(completed / runs).toBeGreaterThanOrEqual(MIN_COMPLETED_SHARE);
+      const union = sortedUnion(cpus);
+      expect(first.sidecarExcludedCpus).toEqual([]);
+      expect(second.sidecarExcludedCpus).toEqual(union);
+      expect(second.sidecarAction).toBe(sidecarAction(union, sc.host.cpuCount));
+      tallyRoundTrip(sc, first, second, tally);
+      return true;
+    });
   });
 
   it('2. every non-panicking boot partitions VTL2 RAM consistently across vtl2Ranges, memreserve, E820 and /openhcl', () => {
-    let runs = 0;
-    let completed = 0;
-    const tally = new Counter();
-    fc.assert(
-      fc.property(bootScenarioArb, cpuListsArb, (sc, cpus) => {
-        runs++;
-        const memory = new GuestMemory();
-        const inputs = inputsOf(sc);
-        const first = freshOrDocumentedPanic(bootReadOnly(inputs, memory), tally);
-        if (first === undefined) return;
-        checkInvariants(first, sc.host);
-        // Fresh path: the persisted span is the first 20 pages of the region (§8.3).
-        // (Not necessarily the first memreserve entries: a pool may sit below the image.)
-        const persisted = first.memreserve.filter((m) => m.type === 'PersistedStateHeader' || m.type === 'PersistedStatePayload');
-        expect(persisted.map((m) => `${m.type} ${rk(m.range)}`)).toEqual([
-          `PersistedStateHeader [${hex(sc.shim.memoryStart)}, ${hex(sc.shim.memoryStart + 0x1000n)})`,
-          `PersistedStatePayload [${hex(sc.shim.memoryStart + 0x1000n)}, ${hex(sc.shim.memoryStart + PERSISTED_SPAN_FRESH)})`,
-        ]);
+    checkLifecycle('invariants', fc.tuple(bootScenarioArb, cpuListsArb), 200, ([sc, cpus], tally) => {
+      const memory = new GuestMemory();
+      const inputs = inputsOf(sc);
+      const first = freshOrDocumentedPanic(bootReadOnly(inputs, memory), tally);
+      if (first === undefined) return false;
+      checkInvariants(first, sc.host);
+      // Fresh path: the persisted span is the first 20 pages of the region (§8.3).
+      // (Not necessarily the first memreserve entries: a pool may sit below the image.)
+      const persisted = first.memreserve.filter((m) => m.type === 'PersistedStateHeader' || m.type === 'PersistedStatePayload');
+      expect(persisted.map((m) => `${m.type} ${rk(m.range)}`)).toEqual([
+        `PersistedStateHeader [${hex(sc.shim.memoryStart)}, ${hex(sc.shim.memoryStart + 0x1000n)})`,
+        `PersistedStatePayload [${hex(sc.shim.memoryStart + 0x1000n)}, ${hex(sc.shim.memoryStart + PERSISTED_SPAN_FRESH)})`,
+      ]);
 
-        save(first, memory, cpus);
-        const second = bootReadOnly(inputs, memory);
-        expectPath(second, 'persisted');
-        checkInvariants(second, sc.host);
-        completed++;
-      }),
-      { numRuns: 200 },
-    );
-    report('invariants', runs, completed, tally);
-    expect(completed / runs).toBeGreaterThanOrEqual(MIN_COMPLETED_SHARE);
+      save(first, memory, cpus);
+      const second = bootReadOnly(inputs, memory);
+      expectPath(second, 'persisted');
+      checkInvariants(second, sc.host);
+      return true;
+    });
   });
 
   it('3. boot → save → boot → save → boot: each generation restores the same map and pool; the header is never cleared', () => {
-    let runs = 0;
-    let completed = 0;
-    const tally = new Counter();
-    fc.assert(
-      fc.property(bootScenarioArb, cpuListsArb, cpuListsArb, (sc, cpus1, cpus2) => {
-        runs++;
-        const memory = new GuestMemory();
-        const inputs = inputsOf(sc);
-        const at = sc.shim.persistedState.start;
-        const gen1 = freshOrDocumentedPanic(bootReadOnly(inputs, memory), tally);
-        if (gen1 === undefined) return;
+    checkLifecycle('generations', fc.tuple(bootScenarioArb, cpuListsArb, cpuListsArb), 150, ([sc, cpus1, cpus2], tally) => {
+      const memory = new GuestMemory();
+      const inputs = inputsOf(sc);
+      const at = sc.shim.persistedState.start;
+      const gen1 = freshOrDocumentedPanic(bootReadOnly(inputs, memory), tally);
+      if (gen1 === undefined) return false;
 
-        save(gen1, memory, cpus1);
-        expectValidHeader(memory, undefined, at);
-        const gen2 = bootReadOnly(inputs, memory);
-        expectPath(gen2, 'persisted');
-        expectValidHeader(memory, gen2, at);
-        expect(gen2.sidecarExcludedCpus).toEqual(sortedUnion(cpus1));
+      save(gen1, memory, cpus1);
+      expectValidHeader(memory, undefined, at);
+      const gen2 = bootReadOnly(inputs, memory);
+      expectPath(gen2, 'persisted');
+      expectValidHeader(memory, gen2, at);
+      expect(gen2.sidecarExcludedCpus).toEqual(sortedUnion(cpus1));
 
-        save(gen2, memory, cpus2);
-        expectValidHeader(memory, undefined, at);
-        const gen3 = bootReadOnly(inputs, memory);
-        expectPath(gen3, 'persisted');
-        expectValidHeader(memory, gen3, at);
+      save(gen2, memory, cpus2);
+      expectValidHeader(memory, undefined, at);
+      const gen3 = bootReadOnly(inputs, memory);
+      expectPath(gen3, 'persisted');
+      expectValidHeader(memory, gen3, at);
 
-        expect(mapKey(gen3.openhclMemoryMap)).toEqual(mapKey(gen2.openhclMemoryMap));
-        expect(gen3.poolRanges.map(rk)).toEqual(gen2.poolRanges.map(rk));
-        expect(gen3.vtl0Mmio.map(rk)).toEqual(gen2.vtl0Mmio.map(rk));
-        expect(gen3.vtl2Mmio.map(rk)).toEqual(gen2.vtl2Mmio.map(rk));
-        expect(gen3.vtl2Ram.map((e) => `${rk(e.range)} i${e.memType} n${e.vnode}`)).toEqual(
-          gen2.vtl2Ram.map((e) => `${rk(e.range)} i${e.memType} n${e.vnode}`),
-        );
-        expect(gen3.sidecarExcludedCpus).toEqual(sortedUnion(cpus2));
-        // And the restored generations equal the fresh one (§11.5).
-        expect(mapKey(gen2.openhclMemoryMap)).toEqual(mapKey(gen1.openhclMemoryMap));
-        // A later boot that is not serviced again still finds the header (§13.2).
-        const gen4 = bootReadOnly(inputs, memory);
-        expectPath(gen4, 'persisted');
-        expect(mapKey(gen4.openhclMemoryMap)).toEqual(mapKey(gen3.openhclMemoryMap));
-        completed++;
-      }),
-      { numRuns: 150 },
-    );
-    report('generations', runs, completed, tally);
-    expect(completed / runs).toBeGreaterThanOrEqual(MIN_COMPLETED_SHARE);
+      expect(mapKey(gen3.openhclMemoryMap)).toEqual(mapKey(gen2.openhclMemoryMap));
+      expect(gen3.poolRanges.map(rk)).toEqual(gen2.poolRanges.map(rk));
+      expect(gen3.vtl0Mmio.map(rk)).toEqual(gen2.vtl0Mmio.map(rk));
+      expect(gen3.vtl2Mmio.map(rk)).toEqual(gen2.vtl2Mmio.map(rk));
+      expect(gen3.vtl2Ram.map((e) => `${rk(e.range)} i${e.memType} n${e.vnode}`)).toEqual(
+        gen2.vtl2Ram.map((e) => `${rk(e.range)} i${e.memType} n${e.vnode}`),
+      );
+      expect(gen3.sidecarExcludedCpus).toEqual(sortedUnion(cpus2));
+      // And the restored generations equal the fresh one (§11.5).
+      expect(mapKey(gen2.openhclMemoryMap)).toEqual(mapKey(gen1.openhclMemoryMap));
+      // A later boot that is not serviced again still finds the header (§13.2).
+      const gen4 = bootReadOnly(inputs, memory);
+      expectPath(gen4, 'persisted');
+      expect(mapKey(gen4.openhclMemoryMap)).toEqual(mapKey(gen3.openhclMemoryMap));
+      return true;
+    });
   });
 
   it('4. isolated (VBS/SNP) boots ignore a valid header: fresh path, no persisted header, no pool (§6.2, §12)', () => {
-    let runs = 0;
-    let completed = 0;
-    const tally = new Counter();
     const isolationArb = fc.constantFrom<Isolation>('Vbs', 'Snp');
-    fc.assert(
-      fc.property(imageSpecArb, hostSpecArb, cmdlineArb, cpuListsArb, isolationArb, (image, hostSpec, cmdline, cpus, isolation) => {
-        runs++;
-        const memory = new GuestMemory();
-        // A non-isolated instance of the same image leaves a real header behind ...
-        const plain = buildScenario(image, hostSpec, cmdline);
-        const first = boot(inputsOf(plain), memory);
-        if (first.path === 'host') save(first, memory, cpus);
-        else {
-          // ... or, if its pool did not fit, a hand-written valid header does.
-          const ps = plain.shim.persistedState.start;
-          writeHeader(memory, ps, { magic: PERSISTED_STATE_MAGIC, protobufBase: ps + 0x1000n, protobufRegionLen: 0x13000n, protobufPayloadLen: 0n });
-        }
-        expect(readHeader(memory, plain.shim.persistedState.start).status).toBe('valid');
+    const arb = fc.tuple(imageSpecArb, hostSpecArb, cmdlineArb, cpuListsArb, isolationArb);
+    checkLifecycle('isolation', arb, 200, ([image, hostSpec, cmdline, cpus, isolation], tally) => {
+      const memory = new GuestMemory();
+      // A non-isolated instance of the same image leaves a real header behind ...
+      const plain = buildScenario(image, hostSpec, cmdline);
+      const first = boot(inputsOf(plain), memory);
+      if (first.path === 'host') save(first, memory, cpus);
+      else {
+        // ... or, if its pool did not fit, a hand-written valid header does.
+        const ps = plain.shim.persistedState.start;
+        writeHeader(memory, ps, { magic: PERSISTED_STATE_MAGIC, protobufBase: ps + 0x1000n, protobufRegionLen: 0x13000n, protobufPayloadLen: 0n });
+      }
+      expect(readHeader(memory, plain.shim.persistedState.start).status).toBe('valid');
 
-        const isolated = buildScenario(image, hostSpec, cmdline, isolation);
-        const r = bootReadOnly(inputsOf(isolated), memory);
-        tally.add(isolation);
-        if (r.path === 'panic') {
-          // Hardware isolation changes the fresh path's inputs (§7.8.1: one range of the summed
-          // size at memory_start); a host built for a non-isolated guest may not fit it. What
-          // matters here is that the header was not consulted.
-          expect(r.attemptedPath).toBe('host');
-          expect(r.persistedHeader).toBeUndefined();
-          tally.add(`panic:${isolation}:${r.panicKind}`);
-          return;
-        }
-        expectPath(r, 'host');
+      const isolated = buildScenario(image, hostSpec, cmdline, isolation);
+      const r = bootReadOnly(inputsOf(isolated), memory);
+      tally.add(isolation);
+      if (r.path === 'panic') {
+        // Hardware isolation changes the fresh path's inputs (§7.8.1: one range of the summed
+        // size at memory_start); a host built for a non-isolated guest may not fit it. What
+        // matters here is that the header was not consulted.
+        expect(r.attemptedPath).toBe('host');
         expect(r.persistedHeader).toBeUndefined();
-        expect(r.reason).toBe(`isolated (${isolation}): header ignored`);
-        expect(r.sidecarExcludedCpus).toEqual([]);
-        expect(r.poolRanges).toEqual([]);
-        expect(r.hasVtl2Pool).toBe(false);
-        checkInvariants(r, isolated.host);
-        completed++;
-      }),
-      { numRuns: 200 },
-    );
-    report('isolation', runs, completed, tally);
-    expect(completed / runs).toBeGreaterThanOrEqual(MIN_COMPLETED_SHARE);
+        tally.add(`panic:${isolation}:${r.panicKind}`);
+        return false;
+      }
+      expectPath(r, 'host');
+      expect(r.persistedHeader).toBeUndefined();
+      expect(r.reason).toBe(`isolated (${isolation}): header ignored`);
+      expect(r.sidecarExcludedCpus).toEqual([]);
+      expect(r.poolRanges).toEqual([]);
+      expect(r.hasVtl2Pool).toBe(false);
+      checkInvariants(r, isolated.host);
+      return true;
+    });
   });
 });
