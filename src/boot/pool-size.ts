@@ -12,9 +12,9 @@ export type DmaHintRow = readonly [vpCount: number, vtl2MemoryMb: number, dmaHin
 export type DmaHintTable = 'Release' | 'Debug';
 
 /**
- * The DMA-hint lookup tables of upstream `dma_hint.rs` (commit 1488a37b7), copied from
- * shared/spec/dma-hint-tables.json so the library works without the spec tree (a test checks
- * the copy against the file). Row order matters: the first pass stops at the first exact match.
+ * The DMA-hint lookup tables, `LOOKUP_TABLE_RELEASE` and `LOOKUP_TABLE_DEBUG` of openhcl_boot
+ * `host_params/dt/dma_hint.rs` (openvmm 1488a37b7): the single copy the emulator uses. Row
+ * order matters: the first pass stops at the first exact match.
  */
 export const DMA_HINT_TABLES: Readonly<Record<DmaHintTable, readonly DmaHintRow[]>> = Object.freeze({
   Release: Object.freeze([

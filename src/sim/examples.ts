@@ -52,7 +52,7 @@ const vtl0 = (start: bigint, end: bigint) => mem(start, end, Vtl.VTL0, Igvm.MEMO
 
 /**
  * A saved state for codec examples and tests: the `/openhcl` memory map that
- * OpenHCL's first boot produces for worked example A of shared/vectors (x86, Host allocation mode, 64 MiB of VTL2 RAM at
+ * OpenHCL's first boot produces for worked example A of the boot vectors (test/vectors/boot-worked-examples.json) (x86, Host allocation mode, 64 MiB of VTL2 RAM at
  * 128 MiB, one NUMA node, a heuristic 2 MiB private pool), with CPU 2 having
  * mapped interrupts and CPU 1 outstanding IO at save time.
  */

@@ -5,7 +5,7 @@ import { encodeSavedState } from '../../src/format/encode.js';
 import { savedStateFromJson, savedStateToJson } from '../../src/format/state-json.js';
 import { loadMeshVectors } from '../support/vectors.js';
 
-// Every vector in shared/vectors/mesh-wire.jsonl.gz: the real mesh_protobuf
+// Every vector in test/vectors/mesh-wire.jsonl.gz: the real mesh_protobuf
 // encoder's bytes and the real decoder's verdicts. None is skipped.
 const vectors = loadMeshVectors();
 const counts = { encode: 0, decodeAccepted: 0, decodeRejected: 0 };

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { runScenario } from '../../src/sim/runner.js';
 import { loadBootVectors, vectorScenario } from '../support/vectors.js';
 
-// Every scenario of shared/vectors/boot-worked-examples.json (A–H, HV0–HV5) and
+// Every scenario of test/vectors/boot-worked-examples.json (A–H, HV0–HV5) and
 // boot-public.json.gz (150 generated lifecycles) through the scenario runner.
 // These are the real boot-shim code's results: every field of every step must
 // be equal; panics must agree on path, attempted_path and panic_kind (the issue's

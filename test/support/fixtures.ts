@@ -1,5 +1,5 @@
 /**
- * Worked example A's inputs (shared/vectors/boot-worked-examples.json, "A"), taken from the
+ * Worked example A's inputs (test/vectors/boot-worked-examples.json, "A"), taken from the
  * library's single copy; test/sim/examples.test.ts checks that copy against the vector.
  */
 import { exampleAInputs } from '../../src/sim/examples.js';

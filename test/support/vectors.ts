@@ -1,8 +1,9 @@
 /**
- * The shared vectors (`shared/vectors/`): the mesh_protobuf wire vectors and the real boot
- * shim's lifecycle vectors, plus the effective parsed inputs of a vector's boot step.
+ * The test vectors in `test/vectors/` (see its README.md): the mesh_protobuf wire vectors, the
+ * real boot shim's lifecycle vectors and the `memory_range` vectors, plus the effective parsed
+ * inputs of a vector's boot step.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
@@ -14,9 +15,33 @@ import {
   type Scenario,
 } from '../../src/sim/scenario-file.js';
 
-/** Where the shared vectors live: `../shared/vectors` beside the repo (override with VTL2_VECTORS). */
-export const VECTORS_DIR =
-  process.env['VTL2_VECTORS'] ?? fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
+/**
+ * Where the vectors live: `test/vectors/` in this repository. `VTL2_VECTORS` points the suites
+ * at another directory of the same files (say, a set generated from another seed).
+ */
+export const VECTORS_DIR = process.env['VTL2_VECTORS'] ?? fileURLToPath(new URL('../vectors/', import.meta.url));
+
+/** The vector files this repository ships. */
+export type VectorFile = 'mesh-wire.jsonl.gz' | 'boot-worked-examples.json' | 'boot-public.json.gz' | 'range-algebra.jsonl.gz';
+
+/**
+ * The text of one vector file (`.gz` files gunzipped). A missing file fails loudly: a suite
+ * that silently ran no vectors would pass while checking nothing.
+ */
+export function readVectorText(file: VectorFile): string {
+  const path = `${VECTORS_DIR}/${file}`;
+  if (!existsSync(path)) throw new Error(`vector file missing: ${path} (see test/vectors/README.md)`);
+  const bytes = readFileSync(path);
+  return file.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+}
+
+/** The non-empty lines of a JSONL vector file, each parsed. */
+function readJsonLines<T>(file: VectorFile): T[] {
+  return readVectorText(file)
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
+}
 
 /** A JSON object as the vectors write it. */
 export type Json = Record<string, unknown>;
@@ -40,11 +65,7 @@ export type MeshVector =
 
 /** Every mesh_protobuf vector, in file order. */
 export function loadMeshVectors(): MeshVector[] {
-  const text = gunzipSync(readFileSync(`${VECTORS_DIR}/mesh-wire.jsonl.gz`)).toString('utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as MeshVector);
+  return readJsonLines<MeshVector>('mesh-wire.jsonl.gz');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,9 +83,7 @@ export type BootVectorFile = 'boot-worked-examples.json' | 'boot-public.json.gz'
 
 /** Every boot vector of one file, in file order (`.gz` files are gunzipped). */
 export function loadBootVectorFile(file: BootVectorFile): BootVector[] {
-  const bytes = readFileSync(`${VECTORS_DIR}/${file}`);
-  const text = file.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
-  return JSON.parse(text) as BootVector[];
+  return JSON.parse(readVectorText(file)) as BootVector[];
 }
 
 /** Both boot vector files, worked examples first. */
@@ -137,4 +156,23 @@ export function hostPathBoots<S extends BootResultJson>(): HostPathBoot<S>[] {
       });
     }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// range-algebra.jsonl.gz
+
+/** One line of range-algebra.jsonl.gz: an upstream `memory_range` call and what it did. */
+export interface RangeAlgebraVector {
+  fn: string;
+  input: Json;
+  ok?: unknown;
+  panic?: string;
+  partial?: unknown[];
+  truncated?: boolean;
+  checked?: Json;
+}
+
+/** Every `memory_range` vector, in file order. */
+export function loadRangeAlgebraVectors(): RangeAlgebraVector[] {
+  return readJsonLines<RangeAlgebraVector>('range-algebra.jsonl.gz');
 }
