@@ -2,7 +2,7 @@
  * src/sim — servicing scenarios: runs a scenario's lifecycle (boot, save,
  * corrupt, boot, …) against ONE simulated guest memory, as VTL2 memory
  * survives servicing, and reports one result per step in the documented shape
- * (shared/spec/scenario-format.md).
+ * (docs/scenario-format.md, "Results").
  */
 import { boot, type BootResult } from '../boot/boot.js';
 import { openhclMapToFdtNodes } from '../boot/device-tree.js';
@@ -13,15 +13,21 @@ import { formatHex as hex } from '../memory/range.js';
 import { Vtl2PersistError } from '../errors.js';
 import { parseOpenhclMap } from '../usermode/openhcl-map.js';
 import { NO_RUNNING_INSTANCE_ERROR, saveErrorToJson, saveResultToJson, writePersistedState } from '../usermode/writer.js';
-import { bootResultToJson } from './result-json.js';
-import { parseScenarioFile, resolveBootInputs, type BootStep, type Corruption, type Scenario, type Step } from './scenario-file.js';
+import { bootResultToJson, type CorruptStepResult, type SaveStepResult, type StepResult } from './result-json.js';
+import { parseScenarioFile, resolveBootInputs, type BootStep, type Corruption, type SaveStep, type Scenario, type Step } from './scenario-file.js';
 
 const U64_MOD = 1n << 64n;
 
-/** One scenario's results, in lifecycle order. */
+/**
+ * One scenario's results, in lifecycle order: what `simulate --json` prints per scenario.
+ * `steps[i]` is the result of `lifecycle[i]`; narrow on `op` (then `path` for boots, or
+ * `'error' in step` for saves and corruptions) to read its fields.
+ */
 export interface ScenarioResult {
+  /** The scenario's `name`. */
   name: string;
-  steps: Record<string, unknown>[];
+  /** One result per lifecycle step, in order. */
+  steps: StepResult[];
 }
 
 /** Options of `runScenario`. */
@@ -37,12 +43,13 @@ export interface RunOptions {
  * semantics as a scenario file's steps (`step` runs one such step directly).
  */
 export class SimulatedVm {
-  /** A VM from scenario JSON (the `shim_params`/`host_dt`/`cmdline_options` of scenario-format.md; `lifecycle` is not run). */
+  /** A VM from scenario JSON (its `shim_params`/`host_dt`/`cmdline_options`, docs/scenario-format.md; `lifecycle` is not run). */
   static fromJson(value: unknown): SimulatedVm {
     const [scenario] = parseScenarioFile(value);
     return new SimulatedVm(scenario!);
   }
 
+  /** The VM's guest memory: VTL2 memory as it survives every servicing (read it, or corrupt it directly). */
   readonly memory: GuestMemory;
   /** The latest boot's result, if any boot ran. */
   lastBoot: BootResult | undefined;
@@ -50,6 +57,7 @@ export class SimulatedVm {
   private lastShim: ShimParams;
 
   constructor(
+    /** The scenario whose inputs every boot starts from. */
     readonly scenario: Scenario,
     options: RunOptions = {},
   ) {
@@ -81,8 +89,8 @@ export class SimulatedVm {
    * map and writes the payload, then (unless `crashBeforeHeader`) the header.
    * Returns the save step's result (`payload_hex`, …, or `error`).
    */
-  save(cpus: { noIo?: number[]; outstanding?: number[] } = {}, options: { crashBeforeHeader?: boolean } = {}): Record<string, unknown> {
-    return this.step({
+  save(cpus: { noIo?: number[]; outstanding?: number[] } = {}, options: { crashBeforeHeader?: boolean } = {}): SaveStepResult {
+    return this.saveStep({
       op: 'save',
       cpusWithMappedInterruptsNoIo: cpus.noIo ?? [],
       cpusWithOutstandingIo: cpus.outstanding ?? [],
@@ -101,29 +109,37 @@ export class SimulatedVm {
   }
 
   /** Runs one lifecycle step (as in a scenario file) and returns its result in the documented shape. */
-  step(step: Step): Record<string, unknown> {
+  step(step: Step): StepResult {
     switch (step.op) {
       case 'boot':
         return bootResultToJson(this.runBoot(step));
-      case 'save': {
-        const last = this.lastBoot;
-        if (last === undefined || last.path === 'panic') return { op: 'save', error: NO_RUNNING_INSTANCE_ERROR };
-        try {
-          const parsed = parseOpenhclMap(openhclMapToFdtNodes(last.openhclMemoryMap));
-          const cpus = { noIo: step.cpusWithMappedInterruptsNoIo, outstanding: step.cpusWithOutstandingIo };
-          return { ...saveResultToJson(writePersistedState(this.memory, parsed, cpus, { crashBeforeHeader: step.crashBeforeHeader })) };
-        } catch (e) {
-          if (e instanceof Vtl2PersistError) return { ...saveErrorToJson(e) };
-          throw e;
-        }
-      }
+      case 'save':
+        return this.saveStep(step);
       case 'corrupt':
         return this.corrupt(step.corruption);
     }
   }
 
+  /**
+   * Usermode's save (upstream `underhill_core` `src/loader/vtl2_config/mod.rs`
+   * `write_persisted_info`) for the latest boot; without a running instance there is no
+   * usermode, so the result is an error.
+   */
+  private saveStep(step: SaveStep): SaveStepResult {
+    const last = this.lastBoot;
+    if (last === undefined || last.path === 'panic') return { op: 'save', error: NO_RUNNING_INSTANCE_ERROR };
+    try {
+      const parsed = parseOpenhclMap(openhclMapToFdtNodes(last.openhclMemoryMap));
+      const cpus = { noIo: step.cpusWithMappedInterruptsNoIo, outstanding: step.cpusWithOutstandingIo };
+      return saveResultToJson(writePersistedState(this.memory, parsed, cpus, { crashBeforeHeader: step.crashBeforeHeader }));
+    } catch (e) {
+      if (e instanceof Vtl2PersistError) return saveErrorToJson(e);
+      throw e;
+    }
+  }
+
   /** Applies a corruption relative to the latest boot's `persisted_state.start`. */
-  private corrupt(c: Corruption): Record<string, unknown> {
+  private corrupt(c: Corruption): CorruptStepResult {
     const base = this.lastShim.persistedState.start;
     // The vectors report every corruption as applied at the persisted region's start.
     const at = base;
