@@ -1,15 +1,13 @@
 /**
  * `vtl2-persist encode`, `decode` and `image`: the payload codec and the
  * region layout as file-to-file tools, plus the plumbing the inspector shares
- * (reading files or `-`, GPAs, binary output, usage errors, colour).
+ * (GPAs, binary output, hex input, colour).
  *
- * Each `runX(argv, io)` parses its own arguments with node:util parseArgs and
- * returns the exit code: 0 success, 1 a failed check (a payload the real
+ * Each `runX(argv, io)` parses its own arguments (src/cli/args.ts), reads through
+ * src/cli/io.ts, and returns the exit code: 0 success, 1 a failed check (a payload the real
  * decoder rejects, a payload too big for the region), 2 a usage error or an
  * invalid / unreadable input file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DecodeError, EncodeError } from '../format/codec-error.js';
 import { decodeSavedState } from '../format/decode.js';
 import { encodeSavedState } from '../format/encode.js';
@@ -17,17 +15,10 @@ import { DRAFT_MAGIC, HEADER_PAGE_SIZE, PERSISTED_STATE_MAGIC, encodeHeader } fr
 import { U64_MAX } from '../format/saved-state.js';
 import { StateJsonError, savedStateFromJson, savedStateToJson } from '../format/state-json.js';
 import { formatHex as hex } from '../memory/range.js';
+import { quoteInput } from '../format/json-text.js';
+import { onePositional, parseCommandArgs } from './args.js';
 import { parseHexText } from './hexdump.js';
-
-/** Where a command reads and writes. Tests pass their own streams; `bin.ts` passes the process's. */
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  /** What `-` reads; default the process's standard input (fd 0), read to the end. */
-  stdin?: Uint8Array;
-  /** Environment consulted for `NO_COLOR`; default `process.env`. */
-  env?: Record<string, string | undefined>;
-}
+import { CliFailure, badInput, colourOn, displayName, isTty, readBytes, readJson, runGuarded, usage, writeFile, type Io } from './io.js';
 
 /** The payload region OpenHCL reserves after the header page: 19 pages. */
 export const PAYLOAD_REGION_LEN = 0x13000n;
@@ -36,6 +27,7 @@ export const IMAGE_LEN = HEADER_PAGE_SIZE + PAYLOAD_REGION_LEN;
 /** Size of the persisted area the IGVM loader reserves at the start of VTL2 memory. */
 export const PERSISTED_AREA_LEN = 0x20_0000n;
 
+/** `vtl2-persist encode --help`. */
 export const ENCODE_USAGE = `Usage: vtl2-persist encode STATE.json [-o FILE | --hex | --json]
 
 Encodes a SavedState, given in the canonical JSON form (what 'decode' prints;
@@ -53,6 +45,7 @@ Options:
 
 Exit codes: 0 encoded, 2 a usage error or a STATE.json that is not a valid state.`;
 
+/** `vtl2-persist decode --help`. */
 export const DECODE_USAGE = `Usage: vtl2-persist decode PAYLOAD [--hex] [--json]
 
 Decodes a bare persisted-state payload (the protobuf_payload_len bytes at
@@ -70,6 +63,7 @@ Exit codes: 0 decoded, 1 the real decoder rejects the payload (openhcl_boot
 would panic with "failed to decode protobuf"), 2 a usage error or an
 unreadable file.`;
 
+/** `vtl2-persist image --help`. */
 export const IMAGE_USAGE = `Usage: vtl2-persist image STATE.json --base GPA [--payload] [-o FILE]
 
 Builds a dump of the persisted-state region exactly as OpenHCL usermode leaves
@@ -95,60 +89,6 @@ Exit codes: 0 written, 1 the payload does not fit the 0x13000-byte region,
 // ---------------------------------------------------------------------------------------------
 // Plumbing shared with the inspector
 
-/** A failure the caller should report and map to an exit code (2: usage or input; 1: failed check). */
-export class CliFailure extends Error {
-  constructor(
-    readonly exitCode: 1 | 2,
-    message: string,
-    /** Print "Run '… --help' for usage." after the message. */
-    readonly usage = false,
-  ) {
-    super(message);
-  }
-}
-
-/** Writes a failure to stderr in the CLI's format and returns its exit code. */
-export function reportFailure(io: CliIo, command: string, e: CliFailure): number {
-  io.stderr.write(`vtl2-persist ${command}: ${e.message}\n${e.usage ? `Run 'vtl2-persist ${command} --help' for usage.\n` : ''}`);
-  return e.exitCode;
-}
-
-/** A usage error (exit 2, with a pointer to --help). */
-export function usage(message: string): CliFailure {
-  return new CliFailure(2, message, true);
-}
-
-/** A failure to read or write a file (ENOENT, EACCES, EISDIR, …), as Node reports it. */
-export function isFileError(e: unknown): e is NodeJS.ErrnoException {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
-}
-
-/** Reads a whole file, or standard input for `-`. @throws {CliFailure} exit 2 if it cannot be read. */
-export function readBytes(file: string, io: CliIo): Uint8Array {
-  try {
-    if (file === '-') return io.stdin ?? readFileSync(0);
-    return readFileSync(file);
-  } catch (e) {
-    if (isFileError(e)) throw new CliFailure(2, `cannot read ${file}: ${e.message}`);
-    throw e;
-  }
-}
-
-/** Reads and parses a JSON file (or `-`). @throws {CliFailure} exit 2 if unreadable or not JSON. */
-export function readJson(file: string, io: CliIo): unknown {
-  const text = Buffer.from(readBytes(file, io)).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new CliFailure(2, `${displayName(file)} is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-/** How a file argument is named in messages. */
-export function displayName(file: string): string {
-  return file === '-' ? '<stdin>' : file;
-}
-
 /**
  * A guest-physical address from the command line: `0x…` hex or decimal, `_`
  * separators allowed, at most 2^64 − 1. Undefined when it is not one.
@@ -160,16 +100,14 @@ export function parseGpa(text: string): bigint | undefined {
   return v <= U64_MAX ? v : undefined;
 }
 
-/** `--base` parsed, or a usage error naming the bad value. */
+/** `--base` parsed, or a usage error naming the option and the bad value (a negative one included). */
 export function gpaOption(name: string, text: string): bigint {
   const v = parseGpa(text);
-  if (v === undefined) throw usage(`--${name} ${JSON.stringify(text)} is not a guest-physical address (0x-hex or decimal, below 2^64)`);
+  if (v === undefined) {
+    const why = text.trim().startsWith('-') ? 'a guest-physical address cannot be negative' : '0x-hex or decimal, below 2^64';
+    throw usage(`--${name} ${quoteInput(text)} is not a guest-physical address (${why})`);
+  }
   return v;
-}
-
-/** Whether a stream is a terminal. */
-export function isTty(stream: NodeJS.WritableStream): boolean {
-  return (stream as { isTTY?: boolean }).isTTY === true;
 }
 
 /**
@@ -177,16 +115,8 @@ export function isTty(stream: NodeJS.WritableStream): boolean {
  * stdout is a terminal, where raw bytes would only garble the screen.
  * @throws {CliFailure} exit 2 for a terminal stdout or an unwritable file.
  */
-export function writeBinary(io: CliIo, output: string | undefined, bytes: Uint8Array, what: string): void {
-  if (output !== undefined && output !== '-') {
-    try {
-      writeFileSync(output, bytes);
-    } catch (e) {
-      if (isFileError(e)) throw new CliFailure(2, `cannot write ${output}: ${e.message}`);
-      throw e;
-    }
-    return;
-  }
+export function writeBinary(io: Io, output: string | undefined, bytes: Uint8Array, what: string): void {
+  if (output !== undefined && output !== '-') return writeFile(output, bytes);
   if (isTty(io.stdout)) {
     throw usage(`refusing to write the ${what} (${bytes.length} bytes of binary) to a terminal; use -o FILE or redirect standard output`);
   }
@@ -203,48 +133,24 @@ export interface Palette {
 }
 
 /** The palette for `io`: colour only on a TTY, and never when `NO_COLOR` is set (to anything). */
-export function palette(io: CliIo): Palette {
-  const env = io.env ?? process.env;
-  const on = isTty(io.stdout) && env['NO_COLOR'] === undefined;
+export function palette(io: Io): Palette {
+  const on = colourOn(io);
   const style = (open: number, close: number) => (s: string) => (on ? `\x1b[${open}m${s}\x1b[${close}m` : s);
   return { red: style(31, 39), yellow: style(33, 39), green: style(32, 39), bold: style(1, 22), dim: style(2, 22) };
 }
 
-/** The option table of a command, as parseArgs takes it. */
-export type OptionTable = NonNullable<ParseArgsConfig['options']>;
-/** What parseArgs returns for a command's option table (strict, positionals allowed). */
-export type ParsedCommandArgs<O extends OptionTable> = ReturnType<
-  typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>
->;
-
-/** Parses argv with parseArgs, turning its errors into usage errors. */
-export function parseCommandArgs<const O extends OptionTable>(argv: readonly string[], options: O): ParsedCommandArgs<O> {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals: true as const, strict: true as const });
-  } catch (e) {
-    throw usage((e as Error).message);
-  }
-}
-
-/** Exactly one positional FILE, or a usage error. */
-export function onePositional(positionals: readonly string[], what: string): string {
-  if (positionals.length === 0) throw usage(`missing ${what} (a file, or - for standard input)`);
-  if (positionals.length > 1) throw usage(`expected one ${what}, got ${positionals.length}: ${positionals.join(' ')}`);
-  return positionals[0]!;
-}
-
-/** Runs a command body, reporting `CliFailure`s (and only those) on stderr. */
-function guarded(io: CliIo, command: string, body: () => number): number {
-  try {
-    return body();
-  } catch (e) {
-    if (e instanceof CliFailure) return reportFailure(io, command, e);
-    throw e;
-  }
+/**
+ * Reads hex text input (`--hex`, for `decode` and `inspect`) into bytes: the text as
+ * `encode --hex` writes it. @throws {CliFailure} exit 2 when it is not an even number of hex digits.
+ */
+export function hexInput(file: string, text: Uint8Array): Uint8Array {
+  const parsed = parseHexText(Buffer.from(text).toString('utf8'));
+  if (parsed === undefined) throw badInput(`${displayName(file)} is not hex text (an even number of hex digits)`);
+  return parsed;
 }
 
 /** Reads STATE.json into a state. @throws {CliFailure} exit 2 for a file that is not a valid state. */
-function readState(file: string, io: CliIo) {
+function readState(file: string, io: Io) {
   const json = readJson(file, io);
   try {
     return savedStateFromJson(json);
@@ -255,7 +161,7 @@ function readState(file: string, io: CliIo) {
 }
 
 /** Encodes a state. @throws {CliFailure} exit 2 for a value no real writer could hold. */
-function encodeState(file: string, io: CliIo): Uint8Array {
+function encodeState(file: string, io: Io): Uint8Array {
   const state = readState(file, io);
   try {
     return encodeSavedState(state);
@@ -312,8 +218,8 @@ export function startsWithMagic(bytes: Uint8Array): boolean {
 // The commands
 
 /** `vtl2-persist encode STATE.json [-o FILE | --hex | --json]`; returns the exit code. */
-export function runEncode(argv: readonly string[], io: CliIo): number {
-  return guarded(io, 'encode', () => {
+export function runEncode(argv: readonly string[], io: Io): number {
+  return runGuarded(io, 'encode', () => {
     const { values, positionals } = parseCommandArgs(argv, {
       output: { type: 'string', short: 'o' },
       hex: { type: 'boolean' },
@@ -334,8 +240,8 @@ export function runEncode(argv: readonly string[], io: CliIo): number {
 }
 
 /** `vtl2-persist decode PAYLOAD [--hex] [--json]`; returns the exit code. */
-export function runDecode(argv: readonly string[], io: CliIo): number {
-  return guarded(io, 'decode', () => {
+export function runDecode(argv: readonly string[], io: Io): number {
+  return runGuarded(io, 'decode', () => {
     const { values, positionals } = parseCommandArgs(argv, {
       hex: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -343,12 +249,8 @@ export function runDecode(argv: readonly string[], io: CliIo): number {
     });
     if (values.help) return void io.stdout.write(`${DECODE_USAGE}\n`), 0;
     const file = onePositional(positionals, 'PAYLOAD');
-    let bytes = readBytes(file, io);
-    if (values.hex) {
-      const parsed = parseHexText(Buffer.from(bytes).toString('utf8'));
-      if (parsed === undefined) throw new CliFailure(2, `${displayName(file)} is not hex text (an even number of hex digits)`);
-      bytes = parsed;
-    }
+    const raw = readBytes(file, io);
+    const bytes = values.hex ? hexInput(file, raw) : raw;
     try {
       io.stdout.write(`${JSON.stringify(savedStateToJson(decodeSavedState(bytes)), null, 2)}\n`);
       return 0;
@@ -367,8 +269,8 @@ export function runDecode(argv: readonly string[], io: CliIo): number {
 }
 
 /** `vtl2-persist image STATE.json --base GPA [--payload] [-o FILE]`; returns the exit code. */
-export function runImage(argv: readonly string[], io: CliIo): number {
-  return guarded(io, 'image', () => {
+export function runImage(argv: readonly string[], io: Io): number {
+  return runGuarded(io, 'image', () => {
     const { values, positionals } = parseCommandArgs(argv, {
       base: { type: 'string' },
       payload: { type: 'boolean' },

@@ -4,9 +4,10 @@
  * payload, and the 3×3 table shows what each reader found and the sidecar
  * start-up its boot shim derives (see src/sim/compat.ts).
  */
-import { parseArgs } from 'node:util';
 import { SCHEMA_FIELDS } from '../format/schema-versions.js';
 import { compatReport, type CompatCell, type CompatListCell, type CompatReport } from '../sim/compat.js';
+import { parseCommandArgs } from './args.js';
+import { colourOn, runGuarded, type Io } from './io.js';
 import { table } from './text.js';
 
 /** The command's help text. */
@@ -18,7 +19,7 @@ version, decodes every payload with the reader of each version, and prints the
 CPU-list field it knows (missing, empty or the CPUs), which fields it ignored,
 and the sidecar start-up its boot shim derives on restore.
 
-Schema versions (wire-format.md section 2):
+Schema versions (docs/format.md, "The payload: a protobuf SavedState"):
   v1  fields 1-2: partition_memory, partition_mmio
   v2  + field 3 cpus_with_mapped_interrupts: every CPU with mapped interrupts
   v3  field 3 renamed cpus_with_mapped_interrupts_no_io (only the CPUs without
@@ -36,36 +37,16 @@ Options:
 Exit codes: 0 every reader decoded every payload and read the memory map back
 intact, 1 otherwise, 2 a usage error.`;
 
-/** Output streams (a TTY stdout gets colour unless NO_COLOR is set). */
-export interface CompatIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
 /** Runs `vtl2-persist compat` with `argv` (the arguments after `compat`); returns the exit code. */
-export function runCompat(argv: readonly string[], io: CompatIo): number {
-  let values;
-  try {
-    const parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (parsed.positionals.length > 0) throw new Error(`compat takes no arguments (got ${parsed.positionals.join(' ')})`);
-    values = parsed.values;
-  } catch (e) {
-    io.stderr.write(`vtl2-persist compat: ${(e as Error).message}\nRun 'vtl2-persist compat --help' for usage.\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${COMPAT_USAGE}\n`);
-    return 0;
-  }
-  const report = compatReport();
-  if (values.json) io.stdout.write(`${JSON.stringify(compatJson(report), null, 2)}\n`);
-  else io.stdout.write(`${compatText(report, colourFor(io.stdout))}\n`);
-  return report.matrix.flat().every((c) => c.ok && c.memoryMapIntact) ? 0 : 1;
+export function runCompat(argv: readonly string[], io: Io): number {
+  return runGuarded(io, 'compat', () => {
+    const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+    if (values.help) return void io.stdout.write(`${COMPAT_USAGE}\n`), 0;
+    const report = compatReport();
+    if (values.json) io.stdout.write(`${JSON.stringify(compatJson(report), null, 2)}\n`);
+    else io.stdout.write(`${compatText(report, colourOn(io) ? COLOUR : PLAIN)}\n`);
+    return report.matrix.flat().every((c) => c.ok && c.memoryMapIntact) ? 0 : 1;
+  });
 }
 
 const hexBytes = (bytes: Uint8Array, sep = '') => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(sep);
@@ -123,11 +104,6 @@ interface Styles {
 const PLAIN: Styles = { red: (s) => s, yellow: (s) => s, green: (s) => s, dim: (s) => s };
 const sgr = (code: number) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 const COLOUR: Styles = { red: sgr(31), yellow: sgr(33), green: sgr(32), dim: sgr(2) };
-
-/** Colour only on a TTY, and never when NO_COLOR is set (to anything). */
-function colourFor(stream: NodeJS.WritableStream): Styles {
-  return (stream as { isTTY?: boolean }).isTTY === true && process.env.NO_COLOR === undefined ? COLOUR : PLAIN;
-}
 
 const cpus = (list: readonly number[]) => list.join(',');
 const cpuNoun = (list: readonly number[]) => (list.length === 0 ? 'no CPU' : `${list.length === 1 ? 'CPU' : 'CPUs'} ${cpus(list)}`);

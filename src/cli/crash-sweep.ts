@@ -8,25 +8,27 @@
  * the sweep's job, not a failed check), 1 only when `--fail-on` names a class that occurred,
  * 2 a usage error, an unreadable or invalid scenario file, or a scenario with nothing to sweep.
  */
-import { parseArgs } from 'node:util';
 import { Vtl2PersistError } from '../errors.js';
+import { quoteInput } from '../format/json-text.js';
 import {
   crashSweep,
   defaultCrashSweepScenario,
   OUTCOME_CLASSES,
   sweepReportToJson,
   type OutcomeClass,
-  type SweepGranularity,
   type SweepReport,
 } from '../sim/crash-sweep.js';
-import { parseScenarioFileText, type Scenario } from '../sim/scenario-file.js';
-import { readInput } from './simulate.js';
+import type { Scenario } from '../sim/scenario-file.js';
+import { parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
+import { badInput, colourOn, progressLine, runGuarded, usage, type Io } from './io.js';
+import { readScenarioFiles } from './simulate.js';
 import { table } from './text.js';
 
+/** `vtl2-persist crash-sweep --help`. */
 export const CRASH_SWEEP_USAGE = `Usage: vtl2-persist crash-sweep [SCENARIO] [--granularity byte|u64] [--seed N]
                                [--sample N] [--fail-on CLASSES] [--json]
 
-Crash-consistency sweep (handoff.md §13.1). Runs SCENARIO's lifecycle up to its
+Crash-consistency sweep. Runs SCENARIO's lifecycle up to its
 LAST save, then stops the machine after every store of that save (payload
 first, then header, as usermode writes them), boots the next openhcl_boot
 instance from the torn memory, and classifies each outcome:
@@ -38,7 +40,7 @@ instance from the torn memory, and classifies each outcome:
   SILENT-WRONG   restored, but the topology (the /openhcl map, pool ranges, MMIO,
                  sidecar-excluded CPUs) equals neither the old nor the new one
 
-SCENARIO is a scenario file (shared/spec/scenario-format.md; '-' reads standard
+SCENARIO is a scenario file (docs/scenario-format.md; '-' reads standard
 input; every scenario in it is swept). Each crash point boots with the inputs of
 the first boot step after the save (or the last boot's inputs if there is none).
 Without SCENARIO the built-in default runs: worked example A, boot, save
@@ -49,7 +51,8 @@ Options:
   --granularity byte|u64
               One store unit is a byte, or an 8-byte store (payload in 8-byte
               chunks, then the header's four u64 fields). Default: byte.
-  --seed N    Seed of the sampling PRNG (0..4294967295, default 0). The sweep is
+  --seed N    Seed of the sampling PRNG (0..4294967295, default 0; a negative N
+              counts back from 2^32, so -1 is 4294967295). The sweep is
               deterministic: the same arguments always give the same report.
   --sample N  Sweep only N crash points, drawn by the seeded PRNG, instead of
               all of them (for large payloads). Default: every crash point.
@@ -67,94 +70,61 @@ Exit codes: 0 the sweep ran (outcomes are findings, not failures), 1 a class
 named by --fail-on occurred, 2 a usage error, an invalid scenario file, or a
 scenario without a runnable save step.`;
 
-/** Where the command writes; `isTTY` decides colour (stdout) and progress (stderr). */
-export interface CrashSweepIo {
-  stdout: { write(s: string): unknown; isTTY?: boolean };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
-  /** Environment for NO_COLOR (default `process.env`). */
-  env?: Record<string, string | undefined>;
-}
-
 /** Runs `vtl2-persist crash-sweep` with `argv` (the arguments after the command name); returns the exit code. */
-export function runCrashSweep(argv: readonly string[], io: CrashSweepIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        granularity: { type: 'string' },
-        seed: { type: 'string' },
-        sample: { type: 'string' },
-        'fail-on': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+export function runCrashSweep(argv: readonly string[], io: Io): number {
+  return runGuarded(io, 'crash-sweep', () => {
+    const { values: v, positionals } = parseCommandArgs(argv, {
+      granularity: { type: 'string' },
+      seed: { type: 'string' },
+      sample: { type: 'string' },
+      'fail-on': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     });
-  } catch (e) {
-    return usageError(io, (e as Error).message);
-  }
-  const v = parsed.values;
-  if (v.help) {
-    io.stdout.write(`${CRASH_SWEEP_USAGE}\n`);
-    return 0;
-  }
-  if (parsed.positionals.length > 1) return usageError(io, `crash-sweep takes at most one SCENARIO file (got ${parsed.positionals.join(' ')})`);
-  const granularity = v.granularity ?? 'byte';
-  if (granularity !== 'byte' && granularity !== 'u64') return usageError(io, `--granularity must be byte or u64 (got ${JSON.stringify(granularity)})`);
-  const seed = v.seed === undefined ? 0 : parseUint(v.seed, 0xffff_ffff);
-  if (seed === undefined) return usageError(io, `--seed must be an integer from 0 to 4294967295 (got ${JSON.stringify(v.seed)})`);
-  const sample = v.sample === undefined ? undefined : parseUint(v.sample, Number.MAX_SAFE_INTEGER);
-  if (sample === 0 || (v.sample !== undefined && sample === undefined)) return usageError(io, `--sample must be a positive integer (got ${JSON.stringify(v.sample)})`);
-  let failOn: OutcomeClass[] = [];
-  if (v['fail-on'] !== undefined) {
-    const names = v['fail-on'].split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-    const bad = names.filter((n) => !(OUTCOME_CLASSES as readonly string[]).includes(n));
-    if (bad.length > 0 || names.length === 0) {
-      return usageError(io, `--fail-on takes a comma-separated list of ${OUTCOME_CLASSES.join(', ')} (got ${JSON.stringify(v['fail-on'])})`);
+    if (v.help) return void io.stdout.write(`${CRASH_SWEEP_USAGE}\n`), 0;
+    if (positionals.length > 1) throw usage(`crash-sweep takes at most one SCENARIO file (got ${positionals.map((p) => quoteInput(p)).join(' ')})`);
+    const granularity = v.granularity ?? 'byte';
+    if (granularity !== 'byte' && granularity !== 'u64') throw usage(`--granularity must be byte or u64 (got ${quoteInput(granularity)})`);
+    const seed = v.seed === undefined ? 0 : parseSeed(v.seed);
+    if (seed === undefined) throw usage(seedMessage(v.seed!));
+    const sample = v.sample === undefined ? undefined : parseUint(v.sample, Number.MAX_SAFE_INTEGER);
+    if (sample === 0 || (v.sample !== undefined && sample === undefined)) throw usage(`--sample must be a positive integer (got ${quoteInput(v.sample!)})`);
+    let failOn: OutcomeClass[] = [];
+    if (v['fail-on'] !== undefined) {
+      const names = v['fail-on'].split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+      const bad = names.filter((n) => !(OUTCOME_CLASSES as readonly string[]).includes(n));
+      if (bad.length > 0 || names.length === 0) {
+        throw usage(`--fail-on takes a comma-separated list of ${OUTCOME_CLASSES.join(', ')} (got ${quoteInput(v['fail-on'])})`);
+      }
+      failOn = names as OutcomeClass[];
     }
-    failOn = names as OutcomeClass[];
-  }
 
-  const [file] = parsed.positionals;
-  const env = io.env ?? process.env;
-  // Colour only on a TTY, and never when NO_COLOR is set (to anything), as the other commands.
-  const colour = io.stdout.isTTY === true && env['NO_COLOR'] === undefined;
-  const progress = io.stderr.isTTY === true;
-  const reports: SweepReport[] = [];
-  try {
-    const scenarios: Scenario[] = file === undefined ? [defaultCrashSweepScenario()] : parseScenarioFileText(readInput(file), file === '-' ? '<stdin>' : file);
+    const [file] = positionals;
+    const colour = colourOn(io);
+    const scenarios: Scenario[] = file === undefined ? [defaultCrashSweepScenario()] : readScenarioFiles([file], io);
+    const reports: SweepReport[] = [];
     for (const scenario of scenarios) {
+      // The scenario is named once; each update rewrites only the count after it.
+      const line = progressLine(io, `crash-sweep ${quoteInput(scenario.name, { quotes: false })}: `);
       let shown = -1;
-      const onProgress = progress
-        ? (done: number, total: number) => {
-            const pct = Math.floor((done * 100) / total);
-            if (pct !== shown) io.stderr.write(`\rcrash-sweep ${scenario.name}: ${done}/${total} crash points`);
-            shown = pct;
-          }
-        : undefined;
+      const onProgress = (done: number, total: number) => {
+        const pct = Math.floor((done * 100) / total);
+        if (pct !== shown) line?.update(`${done}/${total} crash points`);
+        shown = pct;
+      };
       try {
-        reports.push(crashSweep(scenario, { granularity: granularity as SweepGranularity, seed, ...(sample !== undefined && { sample }), ...(onProgress && { onProgress }) }));
+        reports.push(crashSweep(scenario, { granularity, seed, ...(sample !== undefined && { sample }), ...(line && { onProgress }) }));
+      } catch (e) {
+        // A scenario with nothing to sweep (no save step, …): the caller's to fix.
+        if (e instanceof Vtl2PersistError) throw badInput(e.message);
+        throw e;
       } finally {
-        if (progress) io.stderr.write('\r\x1b[K');
+        line?.done();
       }
     }
-  } catch (e) {
-    // An unreadable or invalid file, or a scenario with nothing to sweep: the caller's to fix.
-    if (e instanceof Vtl2PersistError || isFileError(e)) return usageError(io, (e as Error).message, false);
-    throw e;
-  }
-
-  io.stdout.write(v.json ? `${JSON.stringify(reports.map(sweepReportToJson), null, 2)}\n` : `${reports.map((r) => crashSweepText(r, colour)).join('\n\n')}\n`);
-  return reports.some((r) => failOn.some((c) => r.counts[c] > 0)) ? 1 : 0;
-}
-
-/** A non-negative decimal or 0x-hex integer no larger than `max`, else undefined. */
-function parseUint(text: string, max: number): number | undefined {
-  if (!/^(?:0x[0-9a-f]+|[0-9]+)$/i.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) && n <= max ? n : undefined;
+    io.stdout.write(v.json ? `${JSON.stringify(reports.map(sweepReportToJson), null, 2)}\n` : `${reports.map((r) => crashSweepText(r, colour)).join('\n\n')}\n`);
+    return reports.some((r) => failOn.some((c) => r.counts[c] > 0)) ? 1 : 0;
+  });
 }
 
 const COLOURS: Record<OutcomeClass, string> = {
@@ -209,14 +179,4 @@ function refLines(r: SweepReport): string[] {
   const labels = ['reference old (k=0):', `reference new (k=${r.units.total}):`];
   const width = Math.max(...labels.map((l) => l.length));
   return [r.references.old.summary, r.references.new.summary].map((s, i) => `  ${labels[i]!.padEnd(width)} ${s}`);
-}
-
-/** A failure to read a file (ENOENT, EACCES, EISDIR, …), as Node reports it. */
-function isFileError(e: unknown): boolean {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
-}
-
-function usageError(io: CrashSweepIo, message: string, hint = true): number {
-  io.stderr.write(`vtl2-persist crash-sweep: ${message}\n${hint ? "Run 'vtl2-persist crash-sweep --help' for usage.\n" : ''}`);
-  return 2;
 }

@@ -6,12 +6,12 @@
  * (with `--shim`/`--host`) what the emulated openhcl_boot does with it.
  */
 import { boot, type BootResult } from '../boot/boot.js';
+import type { BumpHeapStats } from '../boot/bump-heap.js';
 import { InputError, parseCmdlineOptions, parseHostDt, parseShimParams } from '../boot/inputs.js';
 import type { CmdlineOptions, HostDt, ShimParams } from '../boot/types.js';
 import { DecodeError } from '../format/codec-error.js';
 import { decodeSavedState } from '../format/decode.js';
 import {
-  HEADER_FIELDS,
   HEADER_PAGE_SIZE,
   HEADER_SIZE,
   PERSISTED_STATE_MAGIC,
@@ -22,34 +22,20 @@ import {
   type PersistedStateHeader,
 } from '../format/header.js';
 import { U64_MAX, type SavedState } from '../format/saved-state.js';
-import { savedStateToJson } from '../format/state-json.js';
-import { WIRE_TYPE_NAMES, walkWire, wireRowToJson, type WireView } from '../format/wire-walk.js';
+import { walkWire, type WireView } from '../format/wire-walk.js';
 import { GuestMemory, GuestMemoryError } from '../memory/guest-memory.js';
-import { formatHex as hex, formatSize } from '../memory/range.js';
+import { formatHex as hex } from '../memory/range.js';
 import { MemoryVtlType, igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
 import { bootResultToJson } from '../sim/result-json.js';
-import {
-  CliFailure,
-  PAYLOAD_REGION_LEN,
-  PERSISTED_AREA_LEN,
-  decodeErrorJson,
-  decodePanicText,
-  displayName,
-  gpaOption,
-  onePositional,
-  palette,
-  parseCommandArgs,
-  readBytes,
-  readJson,
-  reportFailure,
-  usage,
-  type CliIo,
-  type Palette,
-} from './codec-commands.js';
-import { asciiOf, hexBytes } from './hexdump.js';
+import { onePositional, parseCommandArgs } from './args.js';
+import { PAYLOAD_REGION_LEN, PERSISTED_AREA_LEN, decodePanicText, gpaOption, hexInput, palette, type Palette } from './codec-commands.js';
+import { badInput, displayName, readBytes, readJson, runGuarded, usage, type Io } from './io.js';
+import { asciiOf } from './hexdump.js';
+import { inspectionText, inspectionToJson } from './inspect-render.js';
 import { table } from './text.js';
 
-export const INSPECT_USAGE = `Usage: vtl2-persist inspect FILE [--base GPA] [--payload | --region] [--json]
+/** `vtl2-persist inspect --help`. */
+export const INSPECT_USAGE = `Usage: vtl2-persist inspect FILE [--hex] [--base GPA] [--payload | --region] [--json]
                             [--shim SHIM.json --host HOST.json [--cmdline CMDLINE.json]]
 
 Inspects FILE ('-' for standard input): a dump of the persisted-state region
@@ -77,6 +63,8 @@ Options:
                    Without --base the dump is taken to start at the shim's
                    persisted_state.start with --shim, else the payload is taken
                    right after the header page (file offset 0x1000).
+  --hex            FILE holds hex text (whitespace, ':' and ',' ignored, as
+                   'encode --hex' writes it), not raw bytes; as 'decode --hex'.
   --payload        FILE is a bare payload (skip detection).
   --region         FILE is a region dump even without a magic (skip detection).
   --shim FILE      shim_params (scenario format: the object itself, or a
@@ -315,198 +303,10 @@ function decodeFindings(result: Inspection, add: (s: Finding['severity'], code: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering
-
-const MAGIC_MEANING: Record<MagicStatus, string> = {
-  valid: 'valid magic',
-  draft_magic: 'byte-swapped DRAFT magic, not the shipped one',
-  no_magic: 'no magic: openhcl_boot takes the fresh path',
-};
-
-/** Field-by-field description of the header (shared by the text and JSON forms). */
-function headerFields(i: Inspection): { offset: number; name: string; bytes: Uint8Array; value: bigint; decimal: string; meaning: string }[] {
-  const h = i.header!;
-  const bytes = i.headerPage!;
-  return HEADER_FIELDS.map((f) => {
-    const v = h[f.key];
-    let meaning: string;
-    switch (f.key) {
-      case 'magic':
-        meaning = `"${asciiOf(bytes.subarray(0, 8))}": ${MAGIC_MEANING[i.status!]}`;
-        break;
-      case 'protobufBase': {
-        const notes: string[] = [f.meaning];
-        if (v % HEADER_PAGE_SIZE !== 0n) notes.push(`NOT 4 KiB aligned (+${hex(v % HEADER_PAGE_SIZE)})`);
-        if (i.base !== undefined) notes.push(v >= i.base ? `base + ${hex(v - i.base)}` : `${hex(i.base - v)} below base`);
-        meaning = notes.join('; ');
-        break;
-      }
-      case 'protobufRegionLen':
-        meaning = v % HEADER_PAGE_SIZE === 0n ? `${formatSize(v)} (${v / HEADER_PAGE_SIZE} pages)` : `${formatSize(v)}, not a whole number of pages`;
-        break;
-      default:
-        meaning = v > h.protobufRegionLen ? `${formatSize(v)}: LARGER than the ${formatSize(h.protobufRegionLen)} region` : `${formatSize(v)} of the ${formatSize(h.protobufRegionLen)} region`;
-    }
-    return { offset: f.offset, name: f.name, bytes: bytes.subarray(f.offset, f.offset + 8), value: v, decimal: f.key === 'magic' ? '' : String(v), meaning };
-  });
-}
-
-/** The machine-readable form of an inspection. */
-export function inspectionToJson(i: Inspection): Record<string, unknown> {
-  const h = i.header;
-  return {
-    file: i.file,
-    size: i.size,
-    kind: i.kind,
-    detection: i.detection,
-    base: i.base === undefined ? null : hex(i.base),
-    base_from: i.base === undefined ? null : i.baseFromShim ? 'shim' : 'option',
-    header:
-      h === undefined
-        ? null
-        : {
-            status: i.status,
-            magic: hex(h.magic),
-            magic_ascii: asciiOf(i.headerPage!.subarray(0, 8)),
-            protobuf_base: hex(h.protobufBase),
-            protobuf_region_len: hex(h.protobufRegionLen),
-            protobuf_payload_len: hex(h.protobufPayloadLen),
-            hex: Buffer.from(encodeHeader(h)).toString('hex'),
-            fields: headerFields(i).map((f) => ({
-              offset: f.offset,
-              name: f.name,
-              bytes_hex: Buffer.from(f.bytes).toString('hex'),
-              value: hex(f.value),
-              decimal: f.decimal,
-              meaning: f.meaning,
-            })),
-          },
-    payload:
-      i.payload === undefined
-        ? null
-        : {
-            file_offset: i.payloadAt!.fileOffset,
-            gpa: i.payloadAt!.gpa === undefined ? null : hex(i.payloadAt!.gpa),
-            length: i.payload.length,
-            declared_length: h === undefined ? null : hex(h.protobufPayloadLen),
-          },
-    findings: i.findings,
-    decoded: i.decoded === undefined ? null : savedStateToJson(i.decoded),
-    decode_error: i.decodeError === undefined ? null : decodeErrorJson(i.decodeError),
-    wire:
-      i.wire === undefined
-        ? null
-        : { rows: i.wire.rows.map(wireRowToJson), error: i.wire.error === undefined ? null : decodeErrorJson(i.wire.error) },
-  };
-}
-
-const SEVERITY_LABEL: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARNING', info: 'note' };
-
-/** The human form of an inspection. */
-export function inspectionText(i: Inspection, pal: Palette): string {
-  const size = i.size < 1024 ? `${i.size} bytes` : `${i.size} bytes (${formatSize(BigInt(i.size))})`;
-  const out: string[] = [`${displayName(i.file)}: ${i.detection}, ${size}`];
-  if (i.header !== undefined) {
-    const at =
-      i.base === undefined ? 'file offset 0x0' : `file offset 0x0, GPA ${hex(i.base)}${i.baseFromShim ? " (the shim's persisted_state.start)" : ''}`;
-    out.push('', pal.bold(`header (32 bytes at ${at}; four little-endian u64 values):`));
-    const rows = headerFields(i).map((f) => [`0x${f.offset.toString(16).padStart(2, '0')}`, hexBytes(f.bytes), f.name, hex(f.value), f.decimal, f.meaning]);
-    const text = table(['offset', 'bytes in memory', 'field', 'value', 'decimal', 'meaning'], rows).split('\n');
-    if (i.status !== 'valid') text[1] = (i.status === 'draft_magic' ? pal.red : pal.yellow)(text[1]!);
-    out.push(...text);
-    const rest = i.headerPage!.subarray(Number(HEADER_SIZE));
-    const nonZero = rest.reduce((n, b) => n + (b === 0 ? 0 : 1), 0);
-    out.push(
-      rest.length === 0
-        ? '  (the dump ends with the header)'
-        : `  rest of the header page (0x20-${hex(BigInt(i.headerPage!.length))}): ${nonZero === 0 ? 'all zero' : `${nonZero} non-zero byte(s)`} (never read)`,
-    );
-  }
-
-  out.push('', pal.bold('findings:'));
-  if (i.findings.length === 0) {
-    out.push(
-      i.kind === 'region'
-        ? pal.green('  none: the header and payload are what OpenHCL writes; openhcl_boot would take the restore path with them')
-        : pal.green('  none: the real decoder accepts the payload'),
-    );
-  }
-  for (const f of i.findings) {
-    const colour = f.severity === 'error' ? pal.red : f.severity === 'warning' ? pal.yellow : (s: string) => s;
-    out.push(`  ${colour(SEVERITY_LABEL[f.severity].padEnd(7))}  ${f.code}: ${f.message}`);
-  }
-
-  if (i.payload !== undefined) {
-    const at = i.payloadAt!;
-    const where = at.gpa === undefined ? `file offset ${hex(BigInt(at.fileOffset))}` : `file offset ${hex(BigInt(at.fileOffset))}, GPA ${hex(at.gpa)}`;
-    const assumed = i.kind === 'region' && i.base === undefined ? ' (assumed right after the header page; --base checks the addresses)' : '';
-    out.push('', pal.bold(`payload: ${i.payload.length} bytes at ${where}${assumed}`));
-    out.push('', pal.bold('decoded topology:'));
-    if (i.decoded !== undefined) out.push(topologyText(i.decoded));
-    else out.push(pal.red(`  not decodable: ${i.decodeError!.message}`));
-    out.push('', pal.bold(`raw wire view (mesh_protobuf rules; ${i.wire!.rows.length} field(s); offsets from the payload's start):`));
-    out.push(wireText(i.wire!, i.payload.length, pal));
-  }
-  return out.join('\n');
-}
-
-function topologyText(s: SavedState): string {
-  const size = (start: bigint, end: bigint) => (end >= start ? formatSize(end - start) : 'start > end');
-  const memory = s.partitionMemory.map((e) => [
-    `${hex(e.range.start)}-${hex(e.range.end)}`,
-    size(e.range.start, e.range.end),
-    vtlTypeName(e.vtlType) ?? String(e.vtlType),
-    String(e.vnode),
-    igvmTypeName(e.igvmType) ?? String(e.igvmType),
-  ]);
-  const mmio = s.partitionMmio.map((e) => [
-    `${hex(e.range.start)}-${hex(e.range.end)}`,
-    size(e.range.start, e.range.end),
-    vtlTypeName(e.vtlType) ?? String(e.vtlType),
-    '',
-    '',
-  ]);
-  const cpus = (list: number[]) => (list.length === 0 ? 'none' : list.join(', '));
-  const lines: string[] = [];
-  if (memory.length + mmio.length === 0) lines.push('  (no memory or MMIO entries)');
-  else lines.push(table(['range', 'size', 'type', 'vnode', 'igvm type'], [...memory, ...mmio]));
-  lines.push(`  ${s.partitionMemory.length} memory entries, ${s.partitionMmio.length} MMIO entries`);
-  lines.push(`  CPUs with mapped interrupts, no IO: ${cpus(s.cpusWithMappedInterruptsNoIo)}; with outstanding IO: ${cpus(s.cpusWithOutstandingIo)}`);
-  return lines.join('\n');
-}
-
-function wireText(view: WireView, length: number, pal: Palette): string {
-  const width = Math.max(4, length.toString(16).length);
-  const off = (n: number) => `0x${n.toString(16).padStart(width, '0')}`;
-  const rows = view.rows.map((r) => {
-    const indent = '  '.repeat(r.depth);
-    const name = r.unknown ? `${indent}<field ${r.field}> UNKNOWN` : `${indent}${r.path.slice(r.path.lastIndexOf('.') + 1)}`;
-    const wire = WIRE_TYPE_NAMES[r.wireType] ?? String(r.wireType);
-    const wireCol = r.length !== undefined ? `${wire} ${r.length}` : wire;
-    let value = '';
-    if (r.value !== undefined) value = r.name === 'start' || r.name === 'end' || r.unknown ? hex(r.value) : String(r.value);
-    if (r.data !== undefined) value = r.data.length === 0 ? '(empty)' : hexBytes(r.data, 12);
-    const run = r.repeat === undefined ? '' : `× ${r.repeat} (${r.end - r.offset} zero bytes, to ${off(r.end)})`;
-    const text = [value, r.meaning, run].filter((s) => s !== '').join('  ');
-    return [off(r.offset), hexBytes(r.head, 8), String(r.field), name, wireCol, r.unknown ? pal.yellow(text) : text];
-  });
-  const none = view.error === undefined ? '  (no fields: an empty payload decodes to an empty SavedState)' : '  (no complete field before the error)';
-  const lines = rows.length === 0 ? [none] : [table(['offset', 'bytes', 'field', 'name', 'wire', 'value'], rows)];
-  if (view.error !== undefined) {
-    const e = view.error;
-    lines.push(
-      pal.red(`  ${off(e.offset)}  ERROR: ${e.meshMessage}${e.path === '' ? '' : ` in ${e.path}`}; the real decoder stops here`),
-      pal.red(`  openhcl_boot would panic: ${decodePanicText(e)}`),
-    );
-  }
-  return lines.join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
 // The boot emulation
 
 /** Reads a scenario-format object from a file: the object itself, or the `key` of a scenario holding it. */
-function readScenarioPart(file: string, io: CliIo, key: string, wrapperKeys: readonly string[]): unknown {
+function readScenarioPart(file: string, io: Io, key: string, wrapperKeys: readonly string[]): unknown {
   const json = readJson(file, io);
   if (json !== null && typeof json === 'object' && !Array.isArray(json) && wrapperKeys.some((k) => Object.hasOwn(json, k))) {
     return (json as Record<string, unknown>)[key] ?? {};
@@ -520,7 +320,7 @@ function parsePart<T>(file: string, parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    if (e instanceof InputError) throw new CliFailure(2, `${displayName(file)}: ${e.message}`);
+    if (e instanceof InputError) throw badInput(`${displayName(file)}: ${e.message}`);
     throw e;
   }
 }
@@ -556,7 +356,7 @@ function runBoot(i: Inspection, bytes: Uint8Array, shim: ShimParams, host: HostD
       memory.write(loadedAt, encodeHeader(synthesizedHeader));
     }
   } catch (e) {
-    if (e instanceof GuestMemoryError) throw new CliFailure(2, `cannot place the input at ${hex(loadedAt)}: ${e.message}`);
+    if (e instanceof GuestMemoryError) throw badInput( `cannot place the input at ${hex(loadedAt)}: ${e.message}`);
     throw e;
   }
   return {
@@ -567,6 +367,19 @@ function runBoot(i: Inspection, bytes: Uint8Array, shim: ShimParams, host: HostD
     synthesizedHeader,
     result: boot({ shim, host, cmdline }, memory),
   };
+}
+
+/**
+ * The decode's bump heap in words: how much of openhcl_boot's fixed decode heap the payload's
+ * lists took, in how many allocations (the model of `restore_boot`'s decode in src/boot/bump-heap.ts).
+ */
+export function bumpHeapLines(h: BumpHeapStats): string[] {
+  const pct = h.capacity === 0 ? 0 : (h.bytes * 100) / h.capacity;
+  const used = `${h.bytes} of ${h.capacity} bytes (${pct < 10 ? pct.toFixed(1) : Math.round(pct)}%) in ${h.allocations} allocation${h.allocations === 1 ? '' : 's'}`;
+  return [
+    `  decode heap: ${used}`,
+    h.exhausted ? '    EXHAUSTED: the payload needs more than the decode heap holds' : `    ${h.capacity - h.bytes} bytes left`,
+  ];
 }
 
 function bootText(run: BootRun, pal: Palette): string {
@@ -593,7 +406,7 @@ function bootText(run: BootRun, pal: Palette): string {
   lines.push(`  VTL2 RAM: ${r.vtl2Ram.map((e) => `${hex(e.range.start)}-${hex(e.range.end)} vnode ${e.vnode} ${igvmTypeName(e.memType) ?? e.memType}`).join(', ') || 'none'}`);
   lines.push(`  private pool: ${ranges(r.poolRanges)}; VTL0 MMIO: ${ranges(r.vtl0Mmio)}; VTL2 MMIO: ${ranges(r.vtl2Mmio)}`);
   lines.push(`  sidecar: ${r.sidecarAction}${r.sidecarExcludedCpus.length === 0 ? '' : ` (CPUs excluded: ${r.sidecarExcludedCpus.join(', ')})`}`);
-  if (r.bumpHeap !== undefined) lines.push(`  decode heap: ${JSON.stringify(r.bumpHeap)}`);
+  if (r.bumpHeap !== undefined) lines.push(...bumpHeapLines(r.bumpHeap));
   const map = r.openhclMemoryMap.map((n) => [
     `${hex(n.range.start)}-${hex(n.range.end)}`,
     vtlTypeName(n.vtlType) ?? String(n.vtlType),
@@ -608,10 +421,11 @@ function bootText(run: BootRun, pal: Palette): string {
 // The command
 
 /** `vtl2-persist inspect FILE [--base GPA] [--payload|--region] [--json] [--shim F --host F [--cmdline F]]`; returns the exit code. */
-export function runInspect(argv: readonly string[], io: CliIo): number {
-  try {
+export function runInspect(argv: readonly string[], io: Io): number {
+  return runGuarded(io, 'inspect', () => {
     const { values, positionals } = parseCommandArgs(argv, {
       base: { type: 'string' },
+      hex: { type: 'boolean' },
       payload: { type: 'boolean' },
       region: { type: 'boolean' },
       shim: { type: 'string' },
@@ -630,7 +444,8 @@ export function runInspect(argv: readonly string[], io: CliIo): number {
     if (stdinUsers.length > 1) throw usage('standard input (-) can be read only once');
 
     // Read every input before printing anything, so that a bad file is a clean exit 2.
-    const bytes = readBytes(file, io);
+    const raw = readBytes(file, io);
+    const bytes = values.hex ? hexInput(file, raw) : raw;
     let bootInputs: { shim: ShimParams; host: HostDt; cmdline: CmdlineOptions } | undefined;
     if (values.shim !== undefined && values.host !== undefined) {
       const shimFile = values.shim;
@@ -678,8 +493,5 @@ export function runInspect(argv: readonly string[], io: CliIo): number {
     }
     const failed = inspection.findings.some((f) => f.severity === 'error') || run?.result.path === 'panic';
     return failed ? 1 : 0;
-  } catch (e) {
-    if (e instanceof CliFailure) return reportFailure(io, 'inspect', e);
-    throw e;
-  }
+  });
 }

@@ -2,17 +2,29 @@
  * `vtl2-persist simulate FILE…`: runs scenario files through the scenario
  * runner and prints each step's outcome (or the documented JSON results).
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { Vtl2PersistError } from '../errors.js';
+import { quoteInput } from '../format/json-text.js';
 import { DRIFT_KINDS, generationsReportToJson, runGenerations, type DriftKind, type GenerationsReport } from '../sim/generations.js';
 import { runScenario, type ScenarioResult } from '../sim/runner.js';
 import { parseScenarioFileText, type Scenario } from '../sim/scenario-file.js';
+import { parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
+import { badInput, displayName, progressLine, readText, runGuarded, usage, type Io } from './io.js';
 import { table } from './text.js';
 
-/** Reads a file, or standard input for `-`. */
-export function readInput(file: string): string {
-  return readFileSync(file === '-' ? 0 : file, 'utf8');
+/**
+ * Reads and parses scenario files (or `-`), in order.
+ * @throws {CliFailure} exit 2 for a file that cannot be read or is not a valid scenario file.
+ */
+export function readScenarioFiles(files: readonly string[], io: Io): Scenario[] {
+  return files.flatMap((file) => {
+    const text = readText(file, io);
+    try {
+      return parseScenarioFileText(text, displayName(file));
+    } catch (e) {
+      if (e instanceof Vtl2PersistError) throw badInput(e.message);
+      throw e;
+    }
+  });
 }
 
 /** Outcome of running the files: results per scenario, and whether any boot panicked. */
@@ -23,14 +35,11 @@ export interface SimulateOutcome {
 
 /**
  * Parses and runs every scenario of every file, in order.
- * @throws {Vtl2PersistError} `InputError` for a file that is not a valid scenario file.
+ * @throws {CliFailure} exit 2 for a file that cannot be read or is not a valid scenario file.
  */
-export function simulateFiles(files: readonly string[]): SimulateOutcome {
-  const results: ScenarioResult[] = [];
-  for (const file of files) {
-    for (const scenario of parseScenarioFileText(readInput(file), file === '-' ? '<stdin>' : file)) results.push(runScenario(scenario));
-  }
-  const panicked = results.some((r) => r.steps.some((s) => s['path'] === 'panic'));
+export function simulateFiles(files: readonly string[], io: Io): SimulateOutcome {
+  const results = readScenarioFiles(files, io).map((scenario) => runScenario(scenario));
+  const panicked = results.some((r) => r.steps.some((s) => s.op === 'boot' && s.path === 'panic'));
   return { results, panicked };
 }
 
@@ -72,11 +81,6 @@ function stepText(s: Step, i: number): string {
   }
 }
 
-/** Every scenario of every file, in order. @throws {Vtl2PersistError} for an invalid file. */
-function readScenarios(files: readonly string[]): Scenario[] {
-  return files.flatMap((file) => parseScenarioFileText(readInput(file), file === '-' ? '<stdin>' : file));
-}
-
 /** The human form of a generations campaign: one line per generation, its violations, and the verdict. */
 export function generationsText(r: GenerationsReport): string {
   const lines = [`scenario ${r.scenario}: ${r.generations} generation${r.generations === 1 ? '' : 's'}, drift ${r.drift.join(',') || 'none'}, seed ${r.seed}`];
@@ -109,7 +113,7 @@ export const SIMULATE_USAGE = `Usage: vtl2-persist simulate FILE... [--json]
 
 Runs the scenarios in each FILE (a scenario object, an array of them, or
 {"scenarios": [...]}; '-' reads standard input) against one simulated guest
-memory per scenario, as shared/spec/scenario-format.md describes, and prints
+memory per scenario (the format: docs/scenario-format.md), and prints
 each step's outcome: which path each boot took and why, the /openhcl memory
 map, what each save wrote, or where openhcl_boot would panic.
 
@@ -137,8 +141,9 @@ Options:
               mmio         the host moves its VMBus MMIO windows (restore
                            ignores them: the MMIO checks must hold)
               cpus         each save's CPU lists are drawn at random
-  --seed N  Seed of the drift (0..4294967295, default 0). The same arguments
-            always give the same report.
+  --seed N  Seed of the drift (0..4294967295, default 0; a negative N counts
+            back from 2^32, so -1 is 4294967295). The same arguments always
+            give the same report.
   -h, --help
 
 With --generations, a progress line goes to stderr if stderr is a terminal.
@@ -147,82 +152,59 @@ Exit codes: 0 every boot succeeded (and every invariant held), 1 some boot
 would panic in openhcl_boot (or an invariant was violated), 2 a usage error or
 an invalid scenario file.`;
 
-/** A non-negative decimal or 0x-hex integer no larger than `max`, else undefined. */
-function parseUint(text: string, max: number): number | undefined {
-  if (!/^(?:0x[0-9a-f]+|[0-9]+)$/i.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) && n <= max ? n : undefined;
-}
-
-/** A failure to read a file (ENOENT, EACCES, EISDIR, …), as Node reports it. */
-function isFileError(e: unknown): boolean {
-  return e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string';
-}
-
 /** Runs `vtl2-persist simulate` with the arguments after `simulate`; returns the exit code. */
-export function runSimulate(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream & { isTTY?: boolean } }): number {
-  const usage = (message: string) => (io.stderr.write(`vtl2-persist simulate: ${message}\nRun 'vtl2-persist simulate --help' for usage.\n`), 2);
-  let values;
-  let files: string[];
-  try {
-    ({ values, positionals: files } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        generations: { type: 'string' },
-        drift: { type: 'string' },
-        seed: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    return usage((e as Error).message);
-  }
-  if (values.help) return void io.stdout.write(`${SIMULATE_USAGE}\n`), 0;
-  if (files.length === 0) return usage('simulate needs at least one scenario FILE (or - for stdin)');
-  if (values.generations !== undefined || values.drift !== undefined || values.seed !== undefined) {
-    if (values.generations === undefined) return usage(`${values.drift !== undefined ? '--drift' : '--seed'} needs --generations N`);
-    const generations = parseUint(values.generations, Number.MAX_SAFE_INTEGER);
-    if (generations === undefined || generations < 1) return usage(`--generations must be a positive integer (got ${JSON.stringify(values.generations)})`);
-    const seed = values.seed === undefined ? 0 : parseUint(values.seed, 0xffff_ffff);
-    if (seed === undefined) return usage(`--seed must be an integer from 0 to 4294967295 (got ${JSON.stringify(values.seed)})`);
-    const drift = (values.drift ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
-    const bad = drift.filter((d) => !(DRIFT_KINDS as readonly string[]).includes(d));
-    if (bad.length > 0) return usage(`--drift takes a comma list of ${DRIFT_KINDS.join(', ')} (got ${JSON.stringify(values.drift)})`);
-    let scenarios: Scenario[];
+export function runSimulate(argv: readonly string[], io: Io): number {
+  return runGuarded(io, 'simulate', () => {
     try {
-      scenarios = readScenarios(files);
+      return simulateBody(argv, io);
     } catch (e) {
-      if (e instanceof Vtl2PersistError || isFileError(e)) return usage((e as Error).message);
+      // A scenario the runner cannot run (no boot step for --generations, …) is the caller's to fix.
+      if (e instanceof Vtl2PersistError) throw badInput(e.message);
       throw e;
     }
-    const progress = io.stderr.isTTY === true;
-    const reports = scenarios.map((scenario) => {
-      let last = 0;
-      const onProgress = (g: number) => {
-        const now = Date.now();
-        if (now - last < 100 && g + 1 < generations) return;
-        last = now;
-        io.stderr.write(`\rsimulate ${scenario.name}: generation ${g + 1}/${generations}`);
-      };
-      try {
-        return runGenerations(scenario, { generations, drift: drift as DriftKind[], seed, ...(progress && { onProgress }) });
-      } finally {
-        if (progress) io.stderr.write('\r\x1b[K');
-      }
-    });
-    io.stdout.write(values.json ? `${JSON.stringify(reports.map(generationsReportToJson), null, 2)}\n` : `${reports.map(generationsText).join('\n\n')}\n`);
-    return reports.some((r) => r.firstPanicGeneration !== null || r.counts.violations > 0) ? 1 : 0;
-  }
-  try {
-    const { results, panicked } = simulateFiles(files);
+  });
+}
+
+/** The command proper; `runSimulate` maps library errors to exit 2. */
+function simulateBody(argv: readonly string[], io: Io): number {
+  const { values, positionals: files } = parseCommandArgs(argv, {
+    json: { type: 'boolean' },
+    generations: { type: 'string' },
+    drift: { type: 'string' },
+    seed: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return void io.stdout.write(`${SIMULATE_USAGE}\n`), 0;
+  if (files.length === 0) throw usage('simulate needs at least one scenario FILE (or - for stdin)');
+  if (values.generations === undefined && values.drift === undefined && values.seed === undefined) {
+    const { results, panicked } = simulateFiles(files, io);
     io.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : `${simulateText(results)}\n`);
     return panicked ? 1 : 0;
-  } catch (e) {
-    // An invalid scenario file or one that cannot be read is the caller's to fix: exit 2.
-    if (e instanceof Vtl2PersistError || isFileError(e)) return usage((e as Error).message);
-    throw e;
   }
+  if (values.generations === undefined) throw usage(`${values.drift !== undefined ? '--drift' : '--seed'} needs --generations N`);
+  const generations = parseUint(values.generations, Number.MAX_SAFE_INTEGER);
+  if (generations === undefined || generations < 1) throw usage(`--generations must be a positive integer (got ${quoteInput(values.generations)})`);
+  const seed = values.seed === undefined ? 0 : parseSeed(values.seed);
+  if (seed === undefined) throw usage(seedMessage(values.seed!));
+  const drift = (values.drift ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
+  const bad = drift.filter((d) => !(DRIFT_KINDS as readonly string[]).includes(d));
+  if (bad.length > 0) throw usage(`--drift takes a comma list of ${DRIFT_KINDS.join(', ')} (got ${quoteInput(values.drift!)})`);
+  const scenarios = readScenarioFiles(files, io);
+  const reports = scenarios.map((scenario) => {
+    const line = progressLine(io, `simulate ${quoteInput(scenario.name, { quotes: false })}: `);
+    let last = 0;
+    const onProgress = (g: number) => {
+      const now = Date.now();
+      if (now - last < 100 && g + 1 < generations) return;
+      last = now;
+      line?.update(`generation ${g + 1}/${generations}`);
+    };
+    try {
+      return runGenerations(scenario, { generations, drift: drift as DriftKind[], seed, ...(line && { onProgress }) });
+    } finally {
+      line?.done();
+    }
+  });
+  io.stdout.write(values.json ? `${JSON.stringify(reports.map(generationsReportToJson), null, 2)}\n` : `${reports.map(generationsText).join('\n\n')}\n`);
+  return reports.some((r) => r.firstPanicGeneration !== null || r.counts.violations > 0) ? 1 : 0;
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli, type CliRun } from '../support/cli.js';
-import { ENCODE_USAGE, IMAGE_USAGE, runEncode, runImage, type CliIo } from '../../src/cli/codec-commands.js';
+import { ENCODE_USAGE, IMAGE_USAGE, runEncode, runImage, } from '../../src/cli/codec-commands.js';
+import type { Io as CliIo } from '../../src/cli/io.js';
 import { demoState } from '../../src/cli/demo.js';
 import { savedStateToJson } from '../../src/format/state-json.js';
 import { loadBootVectorFile } from '../support/vectors.js';
@@ -27,7 +28,7 @@ function exampleASave(): { payload: Buffer; header: Buffer } {
   return { payload: Buffer.from(save['payload_hex'] as string, 'hex'), header: Buffer.from(save['header_hex'] as string, 'hex') };
 }
 
-/** The 78-byte example of wire-format.md §3, with the CPU lists appended. */
+/** The 78-byte example payload of docs/format.md (worked example A's memory map), with the CPU lists appended. */
 const SPEC_EXAMPLE_HEX =
   '0a0d0a031080201a02080b220208030a130a070880201080800810011a02080c2202080312120a0c08808080800f10808080c00f1202080512140a0e0880808080fc011080808080800212020806' +
   '1a0301ac02' +
@@ -92,7 +93,7 @@ describe.concurrent('vtl2-persist encode / decode', () => {
     expect(JSON.parse(back.text)).toEqual(savedStateToJson(demoState()));
   });
 
-  test("decode of wire-format.md's example gives its topology; encode gives the same bytes back", async () => {
+  test("decode of the documented example payload gives its topology; encode gives the same bytes back", async () => {
     const decoded = await cli('runDecode', [path('spec.bin'), '--json']);
     expect(decoded.code).toBe(0);
     const state = JSON.parse(decoded.text) as ReturnType<typeof savedStateToJson>;
@@ -169,12 +170,12 @@ describe.concurrent('usage and input errors exit 2 with a message on stderr', ()
   test.each<[Command, string[], RegExp]>([
     ['runEncode', [], /missing STATE\.json/],
     ['runEncode', ['a.json', 'b.json'], /expected one STATE\.json, got 2/],
-    ['runEncode', ['x.json', '--bogus'], /Unknown option '--bogus'/],
+    ['runEncode', ['x.json', '--bogus'], /unknown option "--bogus"/],
     ['runEncode', ['x.json', '--hex', '--json'], /--hex and --json are alternatives/],
-    ['runEncode', ['/nonexistent/state.json'], /cannot read \/nonexistent\/state\.json: ENOENT/],
+    ['runEncode', ['/nonexistent/state.json'], /^vtl2-persist encode: cannot read \/nonexistent\/state\.json: no such file or directory\n$/],
     ['runEncode', ['@bad-state.json'], /partition_memory\[0\]\.vnod: unknown field/],
     ['runEncode', ['@too-big.json'], /partition_memory\[0\]\.vnode: .*does not fit a u32/],
-    ['runEncode', ['@not-json.json'], /is not valid JSON/],
+    ['runEncode', ['@not-json.json'], /not-json\.json: not valid JSON at line \d+, column \d+: /],
     ['runDecode', [], /missing PAYLOAD/],
     ['runDecode', ['--hex', '@demo.json'], /is not hex text/],
     ['runImage', ['@demo.json'], /--base GPA is required/],

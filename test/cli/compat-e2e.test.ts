@@ -213,8 +213,8 @@ describe('vtl2-persist compat (end to end)', () => {
   });
 
   test.each([
-    [['--bogus'], /Unknown option '--bogus'/],
-    [['extra'], /compat takes no arguments \(got extra\)/],
+    [['--bogus'], /unknown option "--bogus"/],
+    [['extra'], /unexpected argument "extra" \(this command takes no FILE\)/],
   ])('%j is a usage error (exit 2, nothing on stdout)', (args, message) => {
     const { code, stdout, stderr } = compat(...args);
     expect(code).toBe(2);

@@ -73,8 +73,8 @@ describe('vtl2-persist demo', () => {
   test.each([
     [[], /Usage: vtl2-persist/],
     [['frobnicate'], /unknown command "frobnicate"/],
-    [['demo', '--bogus'], /Unknown option '--bogus'/],
-    [['demo', 'extra'], /Unexpected argument 'extra'/],
+    [['demo', '--bogus'], /unknown option "--bogus"/],
+    [['demo', 'extra'], /unexpected argument "extra"/],
   ])('usage error %j exits 2 with a message on stderr', (args, message) => {
     const { code, stdout, stderr } = cli(...args);
     expect(code).toBe(2);

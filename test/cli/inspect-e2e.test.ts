@@ -286,14 +286,14 @@ describe.concurrent('inspect usage errors exit 2 with a message on stderr', () =
   test.each<[string[], RegExp]>([
     [[], /missing FILE/],
     [['a', 'b'], /expected one FILE, got 2/],
-    [['@good.img', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['@good.img', '--frobnicate'], /unknown option "--frobnicate"/],
     [['@good.img', '--payload', '--region'], /--payload and --region contradict each other/],
     [['@good.img', '--shim', '@shim.json'], /--shim and --host go together/],
     [['@good.img', '--cmdline', '@cmdline.json'], /--cmdline needs --shim and --host/],
     [['@good.img', '--base', '0x8zz'], /--base "0x8zz" is not a guest-physical address/],
-    [['@missing.img'], /cannot read .*missing\.img: ENOENT/],
+    [['@missing.img'], /^vtl2-persist inspect: cannot read .*missing\.img: no such file or directory\n$/],
     [['@good.img', '--shim', '@host.json', '--host', '@host.json'], /host\.json: shim_params\.memory: unknown field/],
-    [['@good.img', '--shim', '@good.img', '--host', '@host.json'], /good\.img is not valid JSON/],
+    [['@good.img', '--shim', '@good.img', '--host', '@host.json'], /good\.img: not valid JSON at line 1, column 1: expected a value, but found "O"/],
     [['-', '--shim', '-', '--host', '@host.json'], /standard input \(-\) can be read only once/],
   ])('%j', async (args, message) => {
     const r = await inspect(args.map((a) => (a.startsWith('@') ? path(a.slice(1)) : a)));
@@ -305,7 +305,7 @@ describe.concurrent('inspect usage errors exit 2 with a message on stderr', () =
   test('--help prints usage on stdout and exits 0', async () => {
     const r = await inspect(['--help']);
     expect(r.code).toBe(0);
-    expect(r.text).toMatch(/^Usage: vtl2-persist inspect FILE \[--base GPA\]/);
+    expect(r.text).toMatch(/^Usage: vtl2-persist inspect FILE \[--hex\] \[--base GPA\]/);
   });
 });
 

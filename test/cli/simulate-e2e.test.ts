@@ -71,7 +71,7 @@ describe('vtl2-persist simulate', () => {
 
   test.each([
     [['simulate'], /needs at least one scenario FILE/],
-    [['simulate', join(dir, 'missing.json')], /ENOENT|no such file/],
+    [['simulate', join(dir, 'missing.json')], /^vtl2-persist simulate: cannot read .*missing\.json: no such file or directory\n$/],
     [['simulate', '-'], /bad JSON|line 1|JSON/i],
   ])('%j is a usage error (exit 2, message on stderr)', (args, message) => {
     const { code, stdout, stderr } = cli(args, '{"name": ');

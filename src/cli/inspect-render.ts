@@ -1,0 +1,201 @@
+/**
+ * The two renderings of an `inspect` result (src/cli/inspect.ts): the annotated text a firmware
+ * engineer reads, and the `--json` form. Split from the inspection itself so that each file stays
+ * readable; neither reads input nor decides an exit code.
+ */
+import { HEADER_FIELDS, HEADER_PAGE_SIZE, HEADER_SIZE, encodeHeader, type MagicStatus } from '../format/header.js';
+import type { SavedState } from '../format/saved-state.js';
+import { savedStateToJson } from '../format/state-json.js';
+import { WIRE_TYPE_NAMES, wireRowToJson, type WireView } from '../format/wire-walk.js';
+import { formatHex as hex, formatSize } from '../memory/range.js';
+import { igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
+import { decodeErrorJson, decodePanicText, type Palette } from './codec-commands.js';
+import { asciiOf, hexBytes } from './hexdump.js';
+import type { Finding, Inspection } from './inspect.js';
+import { displayName } from './io.js';
+import { table } from './text.js';
+
+const MAGIC_MEANING: Record<MagicStatus, string> = {
+  valid: 'valid magic',
+  draft_magic: 'byte-swapped DRAFT magic, not the shipped one',
+  no_magic: 'no magic: openhcl_boot takes the fresh path',
+};
+
+/** Field-by-field description of the header (shared by the text and JSON forms). */
+function headerFields(i: Inspection): { offset: number; name: string; bytes: Uint8Array; value: bigint; decimal: string; meaning: string }[] {
+  const h = i.header!;
+  const bytes = i.headerPage!;
+  return HEADER_FIELDS.map((f) => {
+    const v = h[f.key];
+    let meaning: string;
+    switch (f.key) {
+      case 'magic':
+        meaning = `"${asciiOf(bytes.subarray(0, 8))}": ${MAGIC_MEANING[i.status!]}`;
+        break;
+      case 'protobufBase': {
+        const notes: string[] = [f.meaning];
+        if (v % HEADER_PAGE_SIZE !== 0n) notes.push(`NOT 4 KiB aligned (+${hex(v % HEADER_PAGE_SIZE)})`);
+        if (i.base !== undefined) notes.push(v >= i.base ? `base + ${hex(v - i.base)}` : `${hex(i.base - v)} below base`);
+        meaning = notes.join('; ');
+        break;
+      }
+      case 'protobufRegionLen':
+        meaning = v % HEADER_PAGE_SIZE === 0n ? `${formatSize(v)} (${v / HEADER_PAGE_SIZE} pages)` : `${formatSize(v)}, not a whole number of pages`;
+        break;
+      default:
+        meaning = v > h.protobufRegionLen ? `${formatSize(v)}: LARGER than the ${formatSize(h.protobufRegionLen)} region` : `${formatSize(v)} of the ${formatSize(h.protobufRegionLen)} region`;
+    }
+    return { offset: f.offset, name: f.name, bytes: bytes.subarray(f.offset, f.offset + 8), value: v, decimal: f.key === 'magic' ? '' : String(v), meaning };
+  });
+}
+
+/** The machine-readable form of an inspection. */
+export function inspectionToJson(i: Inspection): Record<string, unknown> {
+  const h = i.header;
+  return {
+    file: i.file,
+    size: i.size,
+    kind: i.kind,
+    detection: i.detection,
+    base: i.base === undefined ? null : hex(i.base),
+    base_from: i.base === undefined ? null : i.baseFromShim ? 'shim' : 'option',
+    header:
+      h === undefined
+        ? null
+        : {
+            status: i.status,
+            magic: hex(h.magic),
+            magic_ascii: asciiOf(i.headerPage!.subarray(0, 8)),
+            protobuf_base: hex(h.protobufBase),
+            protobuf_region_len: hex(h.protobufRegionLen),
+            protobuf_payload_len: hex(h.protobufPayloadLen),
+            hex: Buffer.from(encodeHeader(h)).toString('hex'),
+            fields: headerFields(i).map((f) => ({
+              offset: f.offset,
+              name: f.name,
+              bytes_hex: Buffer.from(f.bytes).toString('hex'),
+              value: hex(f.value),
+              decimal: f.decimal,
+              meaning: f.meaning,
+            })),
+          },
+    payload:
+      i.payload === undefined
+        ? null
+        : {
+            file_offset: i.payloadAt!.fileOffset,
+            gpa: i.payloadAt!.gpa === undefined ? null : hex(i.payloadAt!.gpa),
+            length: i.payload.length,
+            declared_length: h === undefined ? null : hex(h.protobufPayloadLen),
+          },
+    findings: i.findings,
+    decoded: i.decoded === undefined ? null : savedStateToJson(i.decoded),
+    decode_error: i.decodeError === undefined ? null : decodeErrorJson(i.decodeError),
+    wire:
+      i.wire === undefined
+        ? null
+        : { rows: i.wire.rows.map(wireRowToJson), error: i.wire.error === undefined ? null : decodeErrorJson(i.wire.error) },
+  };
+}
+
+const SEVERITY_LABEL: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARNING', info: 'note' };
+
+/** The human form of an inspection. */
+export function inspectionText(i: Inspection, pal: Palette): string {
+  const size = i.size < 1024 ? `${i.size} bytes` : `${i.size} bytes (${formatSize(BigInt(i.size))})`;
+  const out: string[] = [`${displayName(i.file)}: ${i.detection}, ${size}`];
+  if (i.header !== undefined) {
+    const at =
+      i.base === undefined ? 'file offset 0x0' : `file offset 0x0, GPA ${hex(i.base)}${i.baseFromShim ? " (the shim's persisted_state.start)" : ''}`;
+    out.push('', pal.bold(`header (32 bytes at ${at}; four little-endian u64 values):`));
+    const rows = headerFields(i).map((f) => [`0x${f.offset.toString(16).padStart(2, '0')}`, hexBytes(f.bytes), f.name, hex(f.value), f.decimal, f.meaning]);
+    const text = table(['offset', 'bytes in memory', 'field', 'value', 'decimal', 'meaning'], rows).split('\n');
+    if (i.status !== 'valid') text[1] = (i.status === 'draft_magic' ? pal.red : pal.yellow)(text[1]!);
+    out.push(...text);
+    const rest = i.headerPage!.subarray(Number(HEADER_SIZE));
+    const nonZero = rest.reduce((n, b) => n + (b === 0 ? 0 : 1), 0);
+    out.push(
+      rest.length === 0
+        ? '  (the dump ends with the header)'
+        : `  rest of the header page (0x20-${hex(BigInt(i.headerPage!.length))}): ${nonZero === 0 ? 'all zero' : `${nonZero} non-zero byte(s)`} (never read)`,
+    );
+  }
+
+  out.push('', pal.bold('findings:'));
+  if (i.findings.length === 0) {
+    out.push(
+      i.kind === 'region'
+        ? pal.green('  none: the header and payload are what OpenHCL writes; openhcl_boot would take the restore path with them')
+        : pal.green('  none: the real decoder accepts the payload'),
+    );
+  }
+  for (const f of i.findings) {
+    const colour = f.severity === 'error' ? pal.red : f.severity === 'warning' ? pal.yellow : (s: string) => s;
+    out.push(`  ${colour(SEVERITY_LABEL[f.severity].padEnd(7))}  ${f.code}: ${f.message}`);
+  }
+
+  if (i.payload !== undefined) {
+    const at = i.payloadAt!;
+    const where = at.gpa === undefined ? `file offset ${hex(BigInt(at.fileOffset))}` : `file offset ${hex(BigInt(at.fileOffset))}, GPA ${hex(at.gpa)}`;
+    const assumed = i.kind === 'region' && i.base === undefined ? ' (assumed right after the header page; --base checks the addresses)' : '';
+    out.push('', pal.bold(`payload: ${i.payload.length} bytes at ${where}${assumed}`));
+    out.push('', pal.bold('decoded topology:'));
+    if (i.decoded !== undefined) out.push(topologyText(i.decoded));
+    else out.push(pal.red(`  not decodable: ${i.decodeError!.message}`));
+    out.push('', pal.bold(`raw wire view (mesh_protobuf rules; ${i.wire!.rows.length} field(s); offsets from the payload's start):`));
+    out.push(wireText(i.wire!, i.payload.length, pal));
+  }
+  return out.join('\n');
+}
+
+function topologyText(s: SavedState): string {
+  const size = (start: bigint, end: bigint) => (end >= start ? formatSize(end - start) : 'start > end');
+  const memory = s.partitionMemory.map((e) => [
+    `${hex(e.range.start)}-${hex(e.range.end)}`,
+    size(e.range.start, e.range.end),
+    vtlTypeName(e.vtlType) ?? String(e.vtlType),
+    String(e.vnode),
+    igvmTypeName(e.igvmType) ?? String(e.igvmType),
+  ]);
+  const mmio = s.partitionMmio.map((e) => [
+    `${hex(e.range.start)}-${hex(e.range.end)}`,
+    size(e.range.start, e.range.end),
+    vtlTypeName(e.vtlType) ?? String(e.vtlType),
+    '',
+    '',
+  ]);
+  const cpus = (list: number[]) => (list.length === 0 ? 'none' : list.join(', '));
+  const lines: string[] = [];
+  if (memory.length + mmio.length === 0) lines.push('  (no memory or MMIO entries)');
+  else lines.push(table(['range', 'size', 'type', 'vnode', 'igvm type'], [...memory, ...mmio]));
+  lines.push(`  ${s.partitionMemory.length} memory entries, ${s.partitionMmio.length} MMIO entries`);
+  lines.push(`  CPUs with mapped interrupts, no IO: ${cpus(s.cpusWithMappedInterruptsNoIo)}; with outstanding IO: ${cpus(s.cpusWithOutstandingIo)}`);
+  return lines.join('\n');
+}
+
+function wireText(view: WireView, length: number, pal: Palette): string {
+  const width = Math.max(4, length.toString(16).length);
+  const off = (n: number) => `0x${n.toString(16).padStart(width, '0')}`;
+  const rows = view.rows.map((r) => {
+    const indent = '  '.repeat(r.depth);
+    const name = r.unknown ? `${indent}<field ${r.field}> UNKNOWN` : `${indent}${r.path.slice(r.path.lastIndexOf('.') + 1)}`;
+    const wire = WIRE_TYPE_NAMES[r.wireType] ?? String(r.wireType);
+    const wireCol = r.length !== undefined ? `${wire} ${r.length}` : wire;
+    let value = '';
+    if (r.value !== undefined) value = r.name === 'start' || r.name === 'end' || r.unknown ? hex(r.value) : String(r.value);
+    if (r.data !== undefined) value = r.data.length === 0 ? '(empty)' : hexBytes(r.data, 12);
+    const run = r.repeat === undefined ? '' : `× ${r.repeat} (${r.end - r.offset} zero bytes, to ${off(r.end)})`;
+    const text = [value, r.meaning, run].filter((s) => s !== '').join('  ');
+    return [off(r.offset), hexBytes(r.head, 8), String(r.field), name, wireCol, r.unknown ? pal.yellow(text) : text];
+  });
+  const none = view.error === undefined ? '  (no fields: an empty payload decodes to an empty SavedState)' : '  (no complete field before the error)';
+  const lines = rows.length === 0 ? [none] : [table(['offset', 'bytes', 'field', 'name', 'wire', 'value'], rows)];
+  if (view.error !== undefined) {
+    const e = view.error;
+    lines.push(
+      pal.red(`  ${off(e.offset)}  ERROR: ${e.meshMessage}${e.path === '' ? '' : ` in ${e.path}`}; the real decoder stops here`),
+      pal.red(`  openhcl_boot would panic: ${decodePanicText(e)}`),
+    );
+  }
+  return lines.join('\n');
+}
