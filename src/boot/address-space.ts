@@ -1,6 +1,6 @@
 /**
  * The boot shim's VTL2 address-space manager: a port of upstream `openhcl_boot`'s `memory.rs`
- * (`AddressSpaceManager`, `AddressSpaceManagerBuilder`), handoff.md §9.3–9.5.
+ * (`AddressSpaceManager`, `AddressSpaceManagerBuilder`).
  *
  * The manager holds one sorted list of entries that partitions the VTL2 RAM exactly. Each entry
  * is a piece of one VTL2 RAM entry (so it has that entry's vnode) with a usage: `Free` (nobody
@@ -21,15 +21,15 @@ import { formatHex, MemoryRange, PAGE_SIZE } from '../memory/range.js';
 import { MemoryVtlType, ReservedType, reservedTypeToVtlType } from '../memory/vtl-type.js';
 import { BootPanic, asPanics } from './panic.js';
 
-/** `MAX_VTL2_RAM_RANGES` (handoff.md §1.7): more VTL2 RAM entries make the builder fail with `RamLen`. */
+/** `MAX_VTL2_RAM_RANGES` (upstream `host_params/mod.rs`): more VTL2 RAM entries make the builder fail with `RamLen`. */
 export const MAX_VTL2_RAM_RANGES = 64;
 
-/** Capacity of the builder's reserved list (an `ArrayVec<_, 20>` upstream, handoff.md §1.7). */
+/** Capacity of the builder's reserved list (`MAX_RESERVED_RANGES`, an `ArrayVec<_, 20>` in upstream `AddressSpaceManagerBuilder::init`). */
 export const RESERVED_LIST_CAPACITY = 20;
 
 /**
  * Capacity of the address space: `(MAX_VTL2_RAM_RANGES + MAX_RESERVED_MEM_RANGES) * 2` =
- * `(64 + 134) * 2` (handoff.md §1.7). Upstream it is an `ArrayVec`, so exceeding it panics.
+ * `(64 + 134) * 2` (upstream `memory.rs` `MAX_ADDRESS_RANGES`). Upstream it is an `ArrayVec`, so exceeding it panics.
  */
 export const MAX_ADDRESS_SPACE_ENTRIES = (64 + 134) * 2;
 
@@ -44,7 +44,7 @@ const ARRAYVEC_EXTEND_PANIC = 'ArrayVec: capacity exceeded in extend/from_iter';
 /**
  * What an address-space entry is used for (upstream `AddressUsage`). Upstream wraps the reserved
  * kinds as `Reserved(ReservedMemoryType)`; here they are flattened into one string union, and
- * {@link debugUsage} restores the upstream Debug spelling where a message needs it.
+ * `debugUsage` restores the upstream Debug spelling where a message needs it.
  */
 export type AddressUsage = 'Free' | 'Used' | ReservedType;
 
@@ -56,14 +56,17 @@ export type AllocationPolicy = 'LowMemory' | 'HighMemory';
 
 /** One piece of the address space (upstream `AddressRange`). Never empty. */
 export interface AddressRange {
+  /** The piece's GPA range. */
   readonly range: MemoryRange;
   /** The vnode of the VTL2 RAM entry this piece lies in (a u32). */
   readonly vnode: number;
+  /** What the piece is used for: free, used by the kernel, or one of the reserved kinds. */
   readonly usage: AddressUsage;
 }
 
 /** One VTL2 RAM entry given to the builder. */
 export interface BuilderRamEntry {
+  /** The RAM range. */
   readonly range: MemoryRange;
   /** NUMA node, a u32. */
   readonly vnode: number;
@@ -72,7 +75,7 @@ export interface BuilderRamEntry {
 /**
  * The builder's inputs (upstream `AddressSpaceManagerBuilder::new` and its `with_*` methods).
  * Optional ranges that are absent are simply not reserved; upstream's callers pass `None` for
- * the VTL2 reserved region and the sidecar image when their size is 0 (handoff.md §2.6).
+ * the VTL2 reserved region and the sidecar image when their size is 0 (upstream `add_common_ranges`).
  */
 export interface AddressSpaceInit {
   /** VTL2 RAM, sorted by start and non-overlapping (else the walk panics "left not sorted"). */
@@ -91,7 +94,7 @@ export interface AddressSpaceInit {
   logBuffer?: MemoryRange;
   /**
    * TDX AP page tables. Upstream's builder accepts them, but no caller sets them today (they are
-   * allocated after the topology instead, handoff.md §10.2); kept for completeness.
+   * allocated after the topology instead, in x86 `setup_vtl2_memory`); kept for completeness.
    */
   pageTables?: MemoryRange;
   /** GPA pool ranges carried over from the previous instance; not required to lie inside `used`. */
@@ -178,7 +181,7 @@ export function debugUsage(usage: AddressUsage): string {
   return usage === 'Free' || usage === 'Used' ? usage : `Reserved(${usage})`;
 }
 
-/** The `MemoryVtlType` an entry is reported as (handoff.md §1.4): Free and Used are both VTL2_RAM. */
+/** The `MemoryVtlType` an entry is reported as (upstream `From<AddressUsage> for MemoryVtlType`): Free and Used are both VTL2_RAM. */
 export function usageToVtlType(usage: AddressUsage): MemoryVtlType {
   return usage === 'Free' || usage === 'Used' ? MemoryVtlType.VTL2_RAM : reservedTypeToVtlType(usage);
 }
@@ -212,7 +215,7 @@ function pushBounded<T>(list: T[], item: T, capacity: number, panicText: string)
  * Invariants, established by {@link AddressSpaceManager.init} and kept by allocation: entries are
  * non-empty, sorted by start, non-overlapping, and together cover exactly the non-empty VTL2 RAM
  * given to `init`; every entry lies inside one VTL2 RAM entry and carries its vnode; there are at
- * most {@link MAX_ADDRESS_SPACE_ENTRIES} of them. Entries are never merged (handoff.md §9.3.7),
+ * most {@link MAX_ADDRESS_SPACE_ENTRIES} of them. Entries are never merged (upstream `init` keeps them apart),
  * so adjacent entries may have equal usage and vnode.
  */
 export class AddressSpaceManager {
@@ -221,7 +224,7 @@ export class AddressSpaceManager {
 
   /**
    * Builds the address space into `manager` (a new, empty one by default) and returns it, as
-   * upstream's `AddressSpaceManagerBuilder::init` does (handoff.md §9.3):
+   * upstream's `AddressSpaceManagerBuilder::init` does:
    *
    * 1. more than 64 VTL2 RAM entries → `RamLen`; a `manager` that already has entries →
    *    `AlreadyInitialized` (an `init` that produced no entries leaves it "empty", as upstream);
@@ -344,7 +347,7 @@ export class AddressSpaceManager {
   }
 
   /**
-   * Allocates `len` bytes (rounded up to 4 KiB) of Free memory for `usage` (handoff.md §9.4).
+   * Allocates `len` bytes (rounded up to 4 KiB) of Free memory for `usage` (upstream `AddressSpaceManager::allocate`).
    *
    * Entries are scanned in address order (LowMemory) or in reverse (HighMemory); the first one
    * that is Free, at least `len` long and on `vnode` (any vnode when undefined) is carved: the
@@ -365,7 +368,7 @@ export class AddressSpaceManager {
    * Like {@link allocate}, but the entry must also have an `alignedSubrange(alignment)` at least
    * `len` long, and the allocation is carved from that aligned sub-range. So LowMemory aligns
    * only the allocation's START and HighMemory only its END; the other end is aligned only if
-   * `len` is a multiple of `alignment` (handoff.md §9.4, §15.15). An alignment no entry can
+   * `len` is a multiple of `alignment` (upstream `allocate_aligned`). An alignment no entry can
    * satisfy yields undefined.
    *
    * As upstream, the aligned sub-range is computed for every entry scanned before its other
@@ -434,12 +437,17 @@ export class AddressSpaceManager {
   }
 
   /**
-   * Every entry as its `MemoryVtlType` (handoff.md §1.4), with touching entries of equal type
+   * Every entry as its `MemoryVtlType`, with touching entries of equal type
    * merged (upstream `merge_adjacent_ranges` on the type alone). Vnodes are ignored, so Free and
    * Used pieces form one VTL2_RAM run even across VTL2 RAM entries and NUMA nodes
-   * (handoff.md §9.5, §15.16). This is the view E820 is built from.
+   * (upstream `vtl2_ranges`). This is the view E820 is built from.
    */
-  vtl2Ranges(): { range: MemoryRange; vtlType: MemoryVtlType }[] {
+  vtl2Ranges(): {
+    /** The merged range. */
+    range: MemoryRange;
+    /** The `MemoryVtlType` its usage maps to. */
+    vtlType: MemoryVtlType;
+  }[] {
     return panicking(() =>
       [...mergeAdjacentRanges(this.#entries.map((e) => [e.range, usageToVtlType(e.usage)] as const))].map(
         ([range, vtlType]) => ({ range, vtlType }),
@@ -452,7 +460,12 @@ export class AddressSpaceManager {
    * reserved range split by a VTL2 RAM entry boundary appears as two rows. This is the view
    * `/memreserve/` is built from.
    */
-  reservedVtl2Ranges(): { range: MemoryRange; type: ReservedType }[] {
+  reservedVtl2Ranges(): {
+    /** The reserved range, unmerged. */
+    range: MemoryRange;
+    /** What it is reserved for. */
+    type: ReservedType;
+  }[] {
     const out: { range: MemoryRange; type: ReservedType }[] = [];
     for (const e of this.#entries) if (e.usage !== 'Free' && e.usage !== 'Used') out.push({ range: e.range, type: e.usage });
     return out;

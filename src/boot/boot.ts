@@ -1,7 +1,7 @@
 /**
- * One run of the emulated openhcl_boot (handoff.md §6): read the persisted
+ * One run of the emulated openhcl_boot (upstream `PartitionInfo::read_from_dt`): read the persisted
  * header, build the topology on the restore path or the fresh path, apply the
- * sidecar exclusion, and derive what the kernel and usermode are told (§11).
+ * sidecar exclusion, and derive what the kernel and usermode are told (`build_e820_map`, `write_dt`).
  * A panic is a result, never an exception.
  */
 import type { PersistedStateHeader } from '../format/header.js';
@@ -20,53 +20,101 @@ import { pickPrivatePoolSize } from './pool-size.js';
 import { sidecarAction, type SidecarAction } from './sidecar.js';
 import type { CmdlineOptions, GpaPoolConfig, HostDt, MemoryAllocationMode, ShimParams } from './types.js';
 
-/** Pages of the persisted region a fresh boot reserves: 1 header page + 19 payload pages (§1.6). */
+/** Pages of the persisted region a fresh boot reserves: 1 header page + 19 payload pages (upstream `PERSISTED_REGION_SIZE` in `topology_from_host_dt`). */
 export const PERSISTED_SPAN_FRESH = 0x14000n;
 const PAGE = 0x1000n;
 
 /** Everything one boot takes. */
 export interface BootInputs {
+  /** The image's layout as the loader fixed it (this boot's, which may differ from the previous instance's). */
   shim: ShimParams;
+  /** The host device tree of this boot. */
   host: HostDt;
+  /** The boot command line's options. */
   cmdline: CmdlineOptions;
 }
 
 /** A boot that got through: the topology and everything derived from it. */
 export interface BootSuccess {
+  /** `host`: topology built from the host (fresh boot); `persisted`: restored from the saved state. */
   path: 'host' | 'persisted';
   /** Why this path: e.g. "no magic", "isolated (Snp): header ignored", "valid magic". */
   reason: string;
+  /** VTL2 RAM by NUMA node, from the host (fresh) or from the saved memory map (restore). */
   vtl2Ram: Vtl2RamEntry[];
+  /** The VTL2 private pool: newly allocated (fresh) or carried over unchanged (restore). */
   poolRanges: MemoryRange[];
+  /** Whether the address space holds any pool range (upstream `has_vtl2_pool`). */
   hasVtl2Pool: boolean;
+  /** MMIO given to VTL0. */
   vtl0Mmio: MemoryRange[];
+  /** MMIO kept for VTL2. */
   vtl2Mmio: MemoryRange[];
+  /** CPUs that must start in the kernel, not in sidecar, because they still have device interrupts or IO (restore only). */
   sidecarExcludedCpus: number[];
+  /** What sidecar start-up does with `sidecarExcludedCpus`. */
   sidecarAction: SidecarAction;
-  vtl2Ranges: { range: MemoryRange; vtlType: number }[];
-  memreserve: { range: MemoryRange; type: ReservedType }[];
-  e820: { addr: bigint; size: bigint; type: 'E820_RAM' | 'E820_RESERVED' }[];
+  /** Every VTL2 range of the address space, in address order, with its VTL2 memory type. */
+  vtl2Ranges: {
+    /** The range. */
+    range: MemoryRange;
+    /** Its `MemoryVtlType` value. */
+    vtlType: number;
+  }[];
+  /** The reserved VTL2 ranges, as the kernel's device-tree `memreserve` entries list them. */
+  memreserve: {
+    /** The range. */
+    range: MemoryRange;
+    /** What it is reserved for. */
+    type: ReservedType;
+  }[];
+  /** The kernel's E820 map (upstream `build_e820_map`). */
+  e820: {
+    /** First byte's GPA. */
+    addr: bigint;
+    /** Length in bytes. */
+    size: bigint;
+    /** RAM the kernel may use, or reserved. */
+    type: 'E820_RAM' | 'E820_RESERVED';
+  }[];
+  /** Whether the E820 map outgrew the boot parameters' inline table and spilled into the extension. */
   e820ExtUsed: boolean;
-  /** The kernel's root `memory@` nodes (§11.2); not part of the scenario-format output. */
+  /** The kernel's root `memory@` nodes (upstream `write_dt`); not part of the scenario-format output. */
   rootMemoryNodes: RootMemoryNode[];
+  /** The `/openhcl` memory map usermode reads and, at servicing, saves back as `partition_memory`/`partition_mmio`. */
   openhclMemoryMap: OpenhclMapNode[];
+  /** The allocation mode this boot ran in, passed on to usermode. */
   memoryAllocationMode: MemoryAllocationMode;
-  vmbusConnectionIds: { vtl0: number | null; vtl2: number | null };
+  /** The VMBus connection ids passed on to usermode. */
+  vmbusConnectionIds: {
+    /** VTL0 VMBus connection id; null without a VTL0 VMBus node. */
+    vtl0: number | null;
+    /** VTL2 VMBus connection id; null without a VTL2 VMBus node. */
+    vtl2: number | null;
+  };
+  /** The header read from memory, when its magic was valid and it was read. */
   persistedHeader?: PersistedStateHeader;
+  /** The restore path's bump-heap use while decoding the payload. */
   bumpHeap?: BumpHeapStats;
 }
 
 /** A boot where the real openhcl_boot would panic. */
 export interface BootPanicResult {
+  /** Always `panic`: narrow on `path` to tell a panic from a success. */
   path: 'panic';
+  /** The path openhcl_boot was on when it panicked. */
   attemptedPath: 'host' | 'persisted';
   /** The text openhcl_boot prints. */
   panic: string;
+  /** A stable classification of the panic, for assertions that should not depend on the text. */
   panicKind: PanicKind;
+  /** The header read from memory, when its magic was valid and it was read. */
   persistedHeader?: PersistedStateHeader;
+  /** Bump-heap use up to the panic (restore path only). */
   bumpHeap?: BumpHeapStats;
 }
 
+/** What one boot produced: a topology, or the panic the real boot shim would hit. */
 export type BootResult = BootSuccess | BootPanicResult;
 
 /** Runs openhcl_boot against `memory`. Never throws for an emulated panic. */
@@ -104,7 +152,7 @@ type Topology = Pick<BootSuccess, 'vtl2Ram' | 'vtl0Mmio' | 'vtl2Mmio' | 'poolRan
   space: AddressSpaceManager;
 };
 
-/** §8: the topology from the host. */
+/** Fresh path (upstream `topology_from_host_dt`): the topology from the host. */
 function freshBoot(inputs: BootInputs, reason: string): BootSuccess {
   const { shim, host, cmdline } = inputs;
   const vtl2Ram = freshVtl2Ram(shim, host);
@@ -115,7 +163,7 @@ function freshBoot(inputs: BootInputs, reason: string): BootSuccess {
   return finish(inputs, 'host', reason, { vtl2Ram, vtl0Mmio, vtl2Mmio, poolRanges, sidecarExcludedCpus: [], space });
 }
 
-/** §7: the topology from persisted state. */
+/** Restore path (upstream `topology_from_persisted_state`): the topology from persisted state. */
 function restoreBoot(
   inputs: BootInputs,
   memory: GuestMemory,
@@ -137,7 +185,8 @@ function restoreBoot(
 
 /**
  * The address-space builder's input: the path's VTL2 RAM, persisted span and carried-over pool,
- * plus the ranges both paths take from the current image (§2.6).
+ * plus the ranges both paths take from the current image (upstream `add_common_ranges` and the
+ * config-region reclaim).
  */
 function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSpan: MemoryRange, poolRanges: MemoryRange[]): AddressSpaceInit {
   const p = shim.parameterRegion;
@@ -158,7 +207,7 @@ function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSp
   return init;
 }
 
-/** §8.4: size the private pool, then allocate it on node 0 or split across the NUMA nodes. */
+/** Upstream `allocate_private_pool`: size the private pool, then allocate it on node 0 or split across the NUMA nodes. */
 function allocatePool(space: AddressSpaceManager, vtl2Ram: Vtl2RamEntry[], host: HostDt, cmdline: CmdlineOptions): MemoryRange[] {
   const memSize = vtl2Ram.reduce((sum, e) => sum + e.range.len, 0n);
   const pages = pickPrivatePoolSize(cmdline.enableVtl2GpaPool, host.deviceDmaPageCount, host.cpuCount, memSize);
@@ -198,7 +247,7 @@ function debugPoolConfig(c: GpaPoolConfig): string {
   return c.kind === 'Off' ? 'Off' : c.kind === 'Pages' ? `Pages(${c.pages})` : `Heuristics(${c.table})`;
 }
 
-/** §10–11: sidecar, VMBus ids, and what the kernel and usermode are told. */
+/** The rest of `read_from_dt` and `shim_main`: sidecar, VMBus ids, and what the kernel and usermode are told. */
 function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, t: Topology): BootSuccess {
   const { host } = inputs;
   const vtl2Ranges = t.space.vtl2Ranges();

@@ -1,6 +1,6 @@
 /**
  * The 64 KiB bump heap openhcl_boot enables only for the protobuf decode
- * (handoff.md §1.6, §4.3). It never frees, so every `Vec` growth is a fresh
+ * (upstream `init_heap` and `host_params/dt/bump_alloc.rs`). It never frees, so every `Vec` growth is a fresh
  * allocation; a payload with more than ~512 memory entries runs it dry.
  */
 import type { SavedStateList } from '../format/decode.js';
@@ -23,9 +23,13 @@ const ELEMENT_SIZE: Record<SavedStateList, number> = {
 
 /** What the decode cost the heap, as the scenario results report it. */
 export interface BumpHeapStats {
+  /** Bytes handed out so far (the bump pointer's offset; nothing is ever freed). */
   bytes: number;
+  /** Number of allocations (each `Vec` growth is one). */
   allocations: number;
+  /** The heap's size, {@link BUMP_HEAP_CAPACITY}. */
   capacity: number;
+  /** True once an allocation did not fit: the boot shim panicked "memory allocation … failed". */
   exhausted: boolean;
 }
 

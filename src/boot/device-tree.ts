@@ -1,8 +1,8 @@
 /**
- * What `openhcl_boot` tells the kernel and usermode about memory (handoff.md §11): the x86
- * E820 map (§11.1) and the `/openhcl` unified memory map (§11.3), plus their scenario-format
- * JSON forms (shared/spec/scenario-format.md, boot step output `e820`, `e820_ext_used` and
- * `openhcl_memory_map`).
+ * What `openhcl_boot` tells the kernel and usermode about memory: the x86 E820 map (upstream
+ * `main.rs` `build_e820_map`) and the `/openhcl` unified memory map (`dt.rs` `write_dt`), plus
+ * their scenario-format JSON forms (docs/scenario-format.md#boot-results: `e820`,
+ * `e820_ext_used` and `openhcl_memory_map`).
  *
  * These are pure functions of the topology the boot shim already computed; they never read
  * guest memory. Where upstream panics, they throw {@link BootPanic} with the upstream text, so
@@ -16,10 +16,11 @@ import { BootPanic } from './panic.js';
 import type { HostMemoryEntry } from './types.js';
 
 /**
- * One item of the address-space manager's merged `vtl2_ranges()` view (handoff.md §9.5): a
+ * One item of the address-space manager's merged `vtl2_ranges()` view (upstream `memory.rs`): a
  * range and the `MemoryVtlType` it is reported as.
  */
 export interface Vtl2RangeEntry {
+  /** The range. */
   range: MemoryRange;
   /** `MemoryVtlType` value (u32 open enum). */
   vtlType: number;
@@ -34,10 +35,11 @@ export interface E820Entry {
   addr: bigint;
   /** Length in bytes (u64). */
   size: bigint;
+  /** RAM the kernel may use, or reserved. */
   type: E820Type;
 }
 
-/** The E820 map handed to the x86 kernel (handoff.md §11.1). */
+/** The E820 map handed to the x86 kernel (upstream `build_e820_map`). */
 export interface E820Map {
   /**
    * Every entry in emission order. The first {@link E820_INLINE_CAPACITY} are in
@@ -52,7 +54,7 @@ export interface E820Map {
 export const E820_INLINE_CAPACITY = 128;
 /** Slots in the boot shim's `SETUP_E820_EXT` setup_data (20-byte packed entries). */
 export const E820_EXT_CAPACITY = 512;
-/** Total entries the boot shim can describe; one more panics (handoff.md §1.7, §11.1). */
+/** Total entries the boot shim can describe; one more panics (upstream `build_e820_map`: "building e820 map must succeed"). */
 export const E820_MAX_ENTRIES = E820_INLINE_CAPACITY + E820_EXT_CAPACITY;
 
 /** VTL2 types reported to the kernel as `E820_RESERVED`: every VTL2 RAM type except VTL2_RAM. */
@@ -82,7 +84,7 @@ function debugRange(r: MemoryRange): string {
 }
 
 /**
- * Upstream `build_e820_map` (handoff.md §11.1): one entry per `vtl2_ranges()` item, in order.
+ * Upstream `build_e820_map`: one entry per `vtl2_ranges()` item, in order.
  * VTL2_RAM becomes `E820_RAM`; the other VTL2 RAM types become `E820_RESERVED`. Entries are NOT
  * merged: adjacent reserved ranges of different VTL types (header and payload, say) stay two
  * entries, because the merged view only merges equal types.
@@ -91,8 +93,8 @@ function debugRange(r: MemoryRange): string {
  * overflow and an overflow at entry 641 panics before a bad type later on.
  *
  * @throws {BootPanic} "unexpected vtl2 ram type …" for a type that is not a VTL2 RAM type (VTL0,
- *   the MMIO types, unknown values). Upstream's text is not in the vectors; ours follows
- *   handoff.md's prefix. The scenario kind table has no row for it, so it carries
+ *   the MMIO types, unknown values). Upstream's text is not in the vectors; ours is the
+ *   fixed prefix of its `panic!` in `build_e820_map`. The scenario kind table has no row for it, so it carries
  *   `e820_overflow`, the kind of the only other `build_e820_map` failure. The address-space
  *   manager never produces such a type, so a boot cannot reach this.
  * @throws {BootPanic} `e820_overflow` "building e820 map must succeed: OutOfE820Entries" when
@@ -121,8 +123,11 @@ export function buildE820(vtl2Ranges: readonly Vtl2RangeEntry[]): E820Map {
 
 /** Scenario-format JSON of one E820 entry: u64 values as lowercase `"0x…"` strings. */
 export interface E820EntryJson {
+  /** Start GPA, hex. */
   addr: string;
+  /** Length in bytes, hex. */
   size: string;
+  /** `E820_RAM` or `E820_RESERVED`. */
   type: E820Type;
 }
 
@@ -135,12 +140,14 @@ export function e820ToJson(entries: readonly E820Entry[]): E820EntryJson[] {
 }
 
 /**
- * One `/openhcl` `memory@` node (handoff.md §11.3). Memory nodes describe partition RAM and
+ * One `/openhcl` `memory@` node (upstream `write_dt`). Memory nodes describe partition RAM and
  * what VTL2 uses it for; MMIO nodes carry only a range and VTL0_MMIO (5) or VTL2_MMIO (6).
  */
 export type OpenhclMapNode =
   | {
+      /** A `memory@` node under `/openhcl`. */
       kind: 'memory';
+      /** The node's `reg` range. */
       range: MemoryRange;
       /** `openhcl,memory-type`: VTL0 (0) for RAM VTL2 does not use, else the VTL2 type. */
       vtlType: number;
@@ -149,10 +156,17 @@ export type OpenhclMapNode =
       /** `microsoft,igvm-type`, always the HOST entry's type. */
       igvmType: number;
     }
-  | { kind: 'mmio'; range: MemoryRange; vtlType: number };
+  | {
+      /** An MMIO node under `/openhcl`. */
+      kind: 'mmio';
+      /** The node's `reg` range. */
+      range: MemoryRange;
+      /** `openhcl,memory-type`: VTL0_MMIO (5) or VTL2_MMIO (6). */
+      vtlType: number;
+    };
 
 /**
- * Upstream's `/openhcl` map (handoff.md §11.3): `walk_ranges(partition_ram, vtl2_ranges())`,
+ * Upstream's `/openhcl` map (`write_dt` in `dt.rs`): `walk_ranges(partition_ram, vtl2_ranges())`,
  * then one node per VTL0 MMIO range (type 5) and per VTL2 MMIO range (type 6), in DT order.
  *
  * - Left (host RAM VTL2 does not use) → a memory node of type VTL0 (0);
@@ -166,7 +180,7 @@ export type OpenhclMapNode =
  * input and keeps this function a complete description of the rule.
  *
  * @throws {BootPanic} `vtl2_range_outside` "vtl2 range … not contained in partition ram" for a
- *   Right piece (the vectors never hit it, so the text follows handoff.md; the range is printed
+ *   Right piece (the vectors never hit it, so the text is upstream's `panic!` in `write_dt`; the range is printed
  *   like the vectors' other range-bearing panics).
  * @throws {BootPanic} `walk_left_not_sorted` / `walk_right_not_sorted` with upstream's walk text
  *   if host entries overlap or `vtl2Ranges` is unsorted.
@@ -226,8 +240,22 @@ function stableSortByStart<T>(items: readonly T[], rangeOf: (item: T) => MemoryR
 
 /** Scenario-format JSON of one `/openhcl` node: types by upstream name, numbers when unnamed. */
 export type OpenhclMapNodeJson =
-  | { range: RangeJson; vtl_type: string | number; vnode: number; igvm_type: string | number }
-  | { range: RangeJson; vtl_type: string | number };
+  | {
+      /** The node's range. */
+      range: RangeJson;
+      /** `openhcl,memory-type` by `MemoryVtlType` name, or the number when unnamed. */
+      vtl_type: string | number;
+      /** `numa-node-id`. */
+      vnode: number;
+      /** `microsoft,igvm-type` by IGVM name, or the number when unnamed. */
+      igvm_type: string | number;
+    }
+  | {
+      /** The MMIO node's range. */
+      range: RangeJson;
+      /** `VTL0_MMIO` or `VTL2_MMIO` (or the number when unnamed). */
+      vtl_type: string | number;
+    };
 
 /**
  * The scenario-format `openhcl_memory_map` (what usermode's parser ends up with): the nodes
@@ -247,7 +275,7 @@ export function openhclMapToJson(nodes: readonly OpenhclMapNode[]): OpenhclMapNo
 
 /**
  * The `/openhcl` `memory@` node as written into the FDT: the properties usermode's parser reads
- * (handoff.md §11.3–11.4). Memory nodes carry `reg`, `numa-node-id`, `microsoft,igvm-type` and
+ * (upstream `write_dt`, and `bootloader_fdt_parser`'s `parse_memory_openhcl`). Memory nodes carry `reg`, `numa-node-id`, `microsoft,igvm-type` and
  * `openhcl,memory-type`; MMIO nodes only `reg` and `openhcl,memory-type`.
  *
  * Structurally assignable to usermode's `OpenhclDtNode`, so the two sides meet only through
@@ -278,18 +306,20 @@ export function openhclMapToFdtNodes(nodes: readonly OpenhclMapNode[]): OpenhclF
   });
 }
 
-/** A root `memory@{start:x}` node of the FDT handed to the kernel (handoff.md §11.2). */
+/** A root `memory@{start:x}` node of the FDT handed to the kernel (upstream `write_dt`). */
 export interface RootMemoryNode {
+  /** The node name, `memory@` and the start in lowercase hex without `0x`. */
   name: string;
   /** `reg = <start len>` as two u64 cells. */
   reg: [bigint, bigint];
+  /** `numa-node-id`: the RAM entry's vnode. */
   numaNodeId: number;
 }
 
 /**
  * One root `memory@` node (device_type "memory") per VTL2 RAM entry of the
  * topology: unmerged on the fresh path, merged on restore, so the list can
- * differ between the two while the `/openhcl` map does not (§11.5).
+ * differ between the two while the `/openhcl` map does not (restore merges the saved RAM).
  */
 export function buildRootMemoryNodes(vtl2Ram: readonly { range: MemoryRange; vnode: number }[]): RootMemoryNode[] {
   return vtl2Ram.map((e) => ({ name: `memory@${e.range.start.toString(16)}`, reg: [e.range.start, e.range.len], numaNodeId: e.vnode }));

@@ -1,5 +1,5 @@
 /**
- * VTL2 RAM on the fresh path (handoff.md §7.8.1, §8.1): either the host hands VTL2 its RAM
+ * VTL2 RAM on the fresh path (upstream `topology_from_host_dt`): either the host hands VTL2 its RAM
  * (`Host` allocation mode, `parse_host_vtl2_ram`) or the boot shim carves it out of the host's
  * memory map itself (`Vtl2` allocation mode, `allocate_vtl2_ram`).
  *
@@ -28,23 +28,24 @@ export interface Vtl2RamEntry {
   vnode: number;
 }
 
-/** Upstream `MAX_NUMA_NODES`: capacity of the NUMA-node list in `allocate_vtl2_ram` (§1.7). */
+/** Upstream `MAX_NUMA_NODES`: capacity of the NUMA-node list in `allocate_vtl2_ram` (`host_params/mod.rs`). */
 export const MAX_NUMA_NODES = 64;
 
 /**
- * Granularity of VTL2 self-allocation since upstream #4076 (handoff.md §8.1 steps 3 and 7):
+ * Granularity of VTL2 self-allocation since upstream #4076 (`ALIGNMENT_GRANULARITY` in
+ * `allocate_vtl2_ram`):
  * per-node needs are rounded up to it and each top-down allocation's start is rounded down to it.
  */
 export const VTL2_RAM_ALLOCATION_ALIGNMENT = 0x8000n;
 
-/** The TDX reset-vector page: preaccepted by the loader but never host RAM (§8.1 step 5). */
+/** The TDX reset-vector page: preaccepted by the loader but never host RAM (`allocate_vtl2_ram`'s launch-context check exempts it). */
 const TDX_RESET_VECTOR_PAGE = 0xffff_f000n;
 
 const U64_LIMIT = 1n << 64n;
 
 /**
- * True for the hardware-isolated kinds, whose `parse_host_vtl2_ram` trusts only the host's SIZE
- * (handoff.md §7.8.1). Upstream `IsolationType::is_hardware_isolated()` is true for SNP and TDX
+ * True for the hardware-isolated kinds, whose `parse_host_vtl2_ram` trusts only the host's SIZE.
+ * Upstream `IsolationType::is_hardware_isolated()` is true for SNP and TDX
  * (and CCA on aarch64) and false for VBS: VBS isolation is enforced by the hypervisor, which the
  * paravisor already trusts, so VBS guests take the host's VTL2_PROTECTABLE entries as given.
  */
@@ -53,7 +54,7 @@ export function isHardwareIsolated(isolation: Isolation): boolean {
 }
 
 /**
- * Upstream `parse_host_vtl2_ram` (handoff.md §7.8.1): the VTL2 RAM the host provides.
+ * Upstream `parse_host_vtl2_ram`: the VTL2 RAM the host provides.
  *
  * - Not hardware-isolated (None, VBS): every host entry of type VTL2_PROTECTABLE, in host order,
  *   unmerged and unsorted (the host DT parser has already rejected overlaps).
@@ -63,7 +64,7 @@ export function isHardwareIsolated(isolation: Isolation): boolean {
  * - Either way, an empty result falls back to the "measured" range
  *   `[memory_start, memory_start + memory_size)`, VTL2_PROTECTABLE, vnode 0.
  *
- * Used both by the fresh path (Host mode) and by the restore path's Host-mode cross-check (§7.8).
+ * Used both by the fresh path (Host mode) and by the restore path's Host-mode cross-check (`topology_from_persisted_state`).
  *
  * @throws {BootPanic} `capacity_exceeded` when more than {@link MAX_VTL2_RAM_RANGES} host entries
  *   are VTL2_PROTECTABLE (upstream pushes into an `ArrayVec` of that capacity), or a range
@@ -98,7 +99,7 @@ export function parseHostVtl2Ram(shim: ShimParams, host: HostDt): Vtl2RamEntry[]
 }
 
 /**
- * Upstream `allocate_vtl2_ram` (handoff.md §8.1, `Vtl2` allocation mode): VTL2 picks its own RAM.
+ * Upstream `allocate_vtl2_ram` (`Vtl2` allocation mode): VTL2 picks its own RAM.
  * `memorySize` is the host's `memory_size` from the `Vtl2` mode (null when absent).
  *
  * The steps, in upstream order (each panic fires at the step that detects it):
@@ -121,7 +122,7 @@ export function parseHostVtl2Ram(shim: ShimParams, host: HostDt): Vtl2RamEntry[]
  * 8. Candidates' host types are not filtered, so the result keeps whatever type the host gave.
  * 9. The result is sorted by start and NOT merged.
  *
- * Where handoff.md is silent, this follows upstream's code shape:
+ * Where the vectors do not decide, this follows upstream's code shape:
  * - The 32 KiB start rounding never goes below the candidate's start (the allocation must stay
  *   inside memory the host reported); when a whole candidate is taken no rounding happens at
  *   all. Rounding therefore only ever happens on a node's final allocation, so whether the extra
@@ -138,7 +139,7 @@ export function allocateVtl2Ram(shim: ShimParams, host: HostDt, memorySize: bigi
 }
 
 /**
- * VTL2 RAM on the fresh path (handoff.md §8.1), by the host's allocation mode: `Host` →
+ * VTL2 RAM on the fresh path (upstream `topology_from_host_dt`), by the host's allocation mode: `Host` →
  * {@link parseHostVtl2Ram}; `Vtl2` → {@link allocateVtl2Ram} with the host's `memory_size`.
  * Isolation does not change the choice: a hardware-isolated guest in `Vtl2` mode self-allocates
  * too (upstream's "TODO: decide if isolated guests always use VTL2 allocation mode").

@@ -8,10 +8,13 @@ export { boot, PERSISTED_SPAN_FRESH, type BootInputs, type BootPanicResult, type
 export {
   AddressSpaceError,
   AddressSpaceManager,
+  MAX_ADDRESS_SPACE_ENTRIES,
+  MAX_VTL2_RAM_RANGES,
   debugRange,
   initOrPanic,
   type AddressRange,
   type AddressSpaceErrorCode,
+  type AddressSpaceErrorFields,
   type AddressSpaceInit,
   type AddressUsage,
   type AllocatableUsage,
@@ -20,6 +23,8 @@ export {
 } from './address-space.js';
 export { BUMP_HEAP_CAPACITY, type BumpHeapStats } from './bump-heap.js';
 export {
+  E820_INLINE_CAPACITY,
+  E820_MAX_ENTRIES,
   buildE820,
   buildOpenhclMemoryMap,
   buildRootMemoryNodes,
@@ -27,12 +32,16 @@ export {
   openhclMapToFdtNodes,
   openhclMapToJson,
   type E820Entry,
+  type E820EntryJson,
   type E820Map,
+  type E820Type,
   type OpenhclFdtNode,
   type OpenhclMapNode,
+  type OpenhclMapNodeJson,
   type RootMemoryNode,
+  type Vtl2RangeEntry,
 } from './device-tree.js';
-export { allocateVtl2Ram, freshVtl2Ram, parseHostVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
+export { MAX_NUMA_NODES, allocateVtl2Ram, freshVtl2Ram, parseHostVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 export {
   InputError,
   parseBootCommandLine,
@@ -41,11 +50,12 @@ export {
   parseShimParams,
   memoryAllocationModeToJson,
   type InputErrorCode,
+  type MemoryAllocationModeJson,
 } from './inputs.js';
 export { selectMmio, type MmioSelection } from './mmio.js';
 export { BootPanic, panicKindOf, type PanicKind } from './panic.js';
 export { readPersistedHeader, topologyFromPersistedState, type PersistedTopology } from './persisted.js';
-export { pickPrivatePoolSize, vtl2CalculateDmaHint } from './pool-size.js';
+export { pickPrivatePoolSize, vtl2CalculateDmaHint, type DmaHintTable } from './pool-size.js';
 export { sidecarAction, type SidecarAction } from './sidecar.js';
 export type {
   CmdlineOptions,

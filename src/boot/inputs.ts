@@ -1,6 +1,6 @@
 /**
- * The boot shim's inputs read from scenario JSON (shared/spec/scenario-format.md) into the
- * typed structures of `./types.ts`, plus the boot command-line parser (handoff.md §8.4).
+ * The boot shim's inputs read from scenario JSON (docs/scenario-format.md#scenario) into the
+ * typed structures of `./types.ts`, plus the boot command-line parser (upstream `cmdline.rs`).
  *
  * Everything here is a pure function of its arguments. Bad input never escapes as a
  * `TypeError`/`RangeError`: it is an {@link InputError} whose `code` is stable and whose `path`
@@ -19,6 +19,7 @@
  */
 import { Vtl2PersistError } from '../errors.js';
 import { StateJsonError, parseU64 } from '../format/state-json.js';
+import { quoteInput } from '../format/json-text.js';
 import { MemoryRange, MemoryRangeError, formatHex } from '../memory/range.js';
 import { igvmTypeFromName, igvmTypeName } from '../memory/vtl-type.js';
 import type {
@@ -198,7 +199,7 @@ export function readString(value: unknown, path: string): string {
 export function readName<N extends string>(value: unknown, path: string, names: readonly N[]): N {
   const s = readString(value, path);
   if (!(names as readonly string[]).includes(s)) {
-    throw new InputError('unknown_name', path, `unknown name ${JSON.stringify(s)} (expected one of ${names.join(', ')})`);
+    throw new InputError('unknown_name', path, `unknown name ${quoteInput(s)} (expected one of ${names.join(', ')})`);
   }
   return s as N;
 }
@@ -233,7 +234,7 @@ const ISOLATIONS: readonly Isolation[] = ['None', 'Vbs', 'Snp', 'Tdx', 'Cca'];
 
 /**
  * Upstream `openhcl_boot` reclaims host-DT pages `[40, 40 + 64)` of the parameter region
- * (handoff.md §2.6); these are the defaults for `dt_page_index` / `dt_size_pages`.
+ * (`dt_start()`/`dt_size()` in `topology_from_host_dt` and `topology_from_persisted_state`); these are the defaults for `dt_page_index` / `dt_size_pages`.
  */
 export const DEFAULT_DT_PAGE_INDEX = 40;
 /** See {@link DEFAULT_DT_PAGE_INDEX}. */
@@ -254,7 +255,7 @@ const SHIM_KEYS = [
 ] as const;
 
 /**
- * Reads `shim_params` (the image's fixed layout, handoff.md §2) into `ShimParams`.
+ * Reads `shim_params` (the image's fixed layout, as upstream `ShimParams::new` presents it) into `ShimParams`.
  *
  * Required: `memory_start`, `memory_size`, `persisted_state`, `used`, `parameter_region`
  * (`start`, `size`), `log_buffer`, `heap` — every real image has them and no default would be
@@ -332,7 +333,7 @@ function importedRegion(value: unknown, path: string): ShimParams['importedRegio
 // host_dt
 
 /**
- * Reads `host_dt` (the host device tree, already parsed; handoff.md §8) into `HostDt`.
+ * Reads `host_dt` (the host device tree, already parsed as upstream `ParsedDeviceTree` holds it) into `HostDt`.
  *
  * Required: `memory`, `cpu_count`, `vmbus_vtl0`, `vmbus_vtl2`. The VMBus nodes must be given
  * even when absent (`null`), because a missing node is a boot-time `dt_error` upstream; silently
@@ -383,7 +384,7 @@ export function readIgvmType(value: unknown, path: string): number {
   if (typeof value === 'string' && !/^\s*(0x[0-9a-f]+|[0-9]+)\s*$/i.test(value)) {
     const v = igvmTypeFromName(value.trim());
     if (v === undefined) {
-      throw new InputError('unknown_name', path, `unknown IGVM memory type ${JSON.stringify(value)} (expected MEMORY, PLATFORM_RESERVED, PERSISTENT, VTL2_PROTECTABLE, SPECIFIC_PURPOSE, HIDDEN or a number)`);
+      throw new InputError('unknown_name', path, `unknown IGVM memory type ${quoteInput(value)} (expected MEMORY, PLATFORM_RESERVED, PERSISTENT, VTL2_PROTECTABLE, SPECIFIC_PURPOSE, HIDDEN or a number)`);
     }
     return v;
   }
@@ -407,7 +408,7 @@ function vmbus(value: unknown, path: string): VmbusInfo | null {
 export function parseMemoryAllocationMode(value: unknown, path = 'memory_allocation_mode'): MemoryAllocationMode {
   if (typeof value === 'string') {
     if (value === 'Host') return { kind: 'Host' };
-    throw new InputError('unknown_name', path, `unknown mode ${JSON.stringify(value)} (expected "Host" or {"Vtl2": {"memory_size": …, "mmio_size": …}})`);
+    throw new InputError('unknown_name', path, `unknown mode ${quoteInput(value)} (expected "Host" or {"Vtl2": {"memory_size": …, "mmio_size": …}})`);
   }
   const o = readObject(value, path, ['Vtl2']);
   const vtl2Path = joinPath(path, 'Vtl2');
@@ -420,7 +421,17 @@ export function parseMemoryAllocationMode(value: unknown, path = 'memory_allocat
 }
 
 /** JSON form of a {@link MemoryAllocationMode}, as boot results print it. */
-export type MemoryAllocationModeJson = 'Host' | { Vtl2: { memory_size: string | null; mmio_size: string | null } };
+export type MemoryAllocationModeJson =
+  | 'Host'
+  | {
+      /** The boot shim places VTL2 RAM itself. */
+      Vtl2: {
+        /** Requested VTL2 RAM size, hex, or null when the host gave none. */
+        memory_size: string | null;
+        /** Requested VTL2 MMIO size, hex, or null when the host gave none. */
+        mmio_size: string | null;
+      };
+    };
 
 /**
  * The boot result's `memory_allocation_mode`: `"Host"` or
@@ -440,7 +451,7 @@ const SIDECAR_OPTIONS: readonly SidecarOption[] = ['Enabled', 'Disabled', 'Disab
 
 /**
  * The options a boot gets when the scenario says nothing: upstream `BootCommandLineOptions::new()`
- * (pool Heuristics(Release), handoff.md §8.4; sidecar Enabled) and no NUMA split.
+ * (pool Heuristics(Release), sidecar Enabled) and no NUMA split.
  */
 export function defaultCmdlineOptions(): CmdlineOptions {
   return { enableVtl2GpaPool: { kind: 'Heuristics', table: 'Release' }, vtl2GpaPoolNumaSplit: false, sidecar: 'Enabled' };
@@ -486,7 +497,7 @@ export function parseGpaPoolConfig(value: unknown, path = 'enable_vtl2_gpa_pool'
     if (value === 'release' || value === 'debug' || value === 'off') return gpaPoolFromCmdline(value);
     const pages = /^[0-9]+$/.test(value) ? BigInt(value) : undefined;
     if (pages === undefined || pages > U64_MAX) {
-      throw new InputError('bad_value', path, `${JSON.stringify(value)} is not "release", "debug", "off" or a decimal page count below 2^64`);
+      throw new InputError('bad_value', path, `${quoteInput(value)} is not "release", "debug", "off" or a decimal page count below 2^64`);
     }
     return pages === 0n ? { kind: 'Off' } : { kind: 'Pages', pages };
   }
@@ -515,7 +526,7 @@ export function parseGpaPoolConfig(value: unknown, path = 'enable_vtl2_gpa_pool'
 }
 
 // ---------------------------------------------------------------------------------------------
-// The boot command line (handoff.md §8.4; upstream openhcl_boot/src/cmdline.rs)
+// The boot command line (upstream openhcl_boot/src/cmdline.rs)
 
 /** `OPENHCL_IGVM_VTL2_GPA_POOL_CONFIG=`: the pool config the IGVM manifest put on the command line. */
 export const IGVM_VTL2_GPA_POOL_CONFIG = 'OPENHCL_IGVM_VTL2_GPA_POOL_CONFIG=';
@@ -549,13 +560,13 @@ export function gpaPoolFromCmdline(arg: string): GpaPoolConfig {
 
 /**
  * Applies a raw boot command line on top of `base`, as `BootCommandLineOptions::parse` does in
- * upstream `openhcl_boot` (handoff.md §8.4). Never throws: it is a kernel command line, so
+ * upstream `openhcl_boot`'s `cmdline.rs`. Never throws: it is a kernel command line, so
  * anything it does not understand is ignored. Rules:
  *
  * - Tokens are split on Rust whitespace; a token matches a key when it *starts with* `KEY=`
  *   (case-sensitive), and its value is everything after the first `=`. `KEY` with no `=` does
  *   not match and is ignored, like every unknown token.
- * - `OPENHCL_IGVM_VTL2_GPA_POOL_CONFIG=v` sets the pool config to {@link gpaPoolFromCmdline}(v);
+ * - `OPENHCL_IGVM_VTL2_GPA_POOL_CONFIG=v` sets the pool config to `gpaPoolFromCmdline`(v);
  *   a later occurrence wins.
  * - `OPENHCL_ENABLE_VTL2_GPA_POOL=v` is remembered (a later occurrence wins) and applied after
  *   the whole line has been read, so it overrides the IGVM key regardless of order.

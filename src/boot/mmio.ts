@@ -1,8 +1,9 @@
 /**
- * VMBus MMIO on the fresh path (handoff.md §8.2): which MMIO ranges VTL0 and VTL2 get when the
+ * VMBus MMIO on the fresh path (upstream `topology_from_host_dt`, with `calculate_default_mmio_size`
+ * and `host_params/mmio.rs` `select_vtl2_mmio_range`): which MMIO ranges VTL0 and VTL2 get when the
  * topology comes from the host.
  *
- * The restore path never calls this: it carries the saved MMIO over (§7.13).
+ * The restore path never calls this: `topology_from_persisted_state` carries the saved MMIO over.
  */
 import { formatHex, MemoryRange } from '../memory/range.js';
 import { subtractRanges } from '../memory/range-algebra.js';
@@ -36,7 +37,7 @@ export interface MmioSelection {
 }
 
 /**
- * Upstream's MMIO selection in `topology_from_host_dt` (handoff.md §8.2).
+ * Upstream's MMIO selection in `topology_from_host_dt`.
  *
  * Not isolated and `Host` mode: the host's VTL0 and VTL2 VMBus MMIO lists, as given.
  *
@@ -51,16 +52,16 @@ export interface MmioSelection {
  * 5. VTL0 keeps its list minus the carve, which must still hold exactly 2 ranges (panic
  *    "vtl0 mmio ranges are not 2 {:#x?}").
  *
- * A `DtError` ends the boot with {@link dtErrorPanic}'s text, so it is thrown here as that panic.
+ * A `DtError` ends the boot with `dtErrorPanic`'s text, so it is thrown here as that panic.
  *
- * Where handoff.md is silent:
+ * Where no vector decides:
  * - A missing VMBus node where the lists are used as given yields an empty list: the caller
- *   raises `DtError::Vtl0Vmbus` / `Vtl2Vmbus` afterwards (§6.1 step 7), as upstream does when it
+ *   raises `DtError::Vtl0Vmbus` / `Vtl2Vmbus` afterwards (as `read_from_dt` does), as upstream does when it
  *   reads the connection IDs. A missing VTL2 node in the carve path counts as "no host VTL2
  *   MMIO" for the same reason. A missing VTL0 node in the carve path, which needs VTL0's
  *   ranges, raises `DtError::Vtl0Vmbus` here: it is the error the boot ends with either way.
  * - "Highest" means the highest start (ties: the later one, as Rust's `max_by_key`).
- * - Step 5's panic text follows handoff.md ("vtl0 mmio ranges are not 2 …" then the ranges in
+ * - Step 5's panic text follows upstream's message ("vtl0 mmio ranges are not 2 …" then the ranges in
  *   Rust's `{:#x?}` list form); no vector pins it. Upstream writes the check as an `assert_eq!`,
  *   whose real message may carry an "assertion `left == right` failed: " prefix and left/right
  *   lines; the kind is `vtl0_mmio_not_2` regardless.

@@ -7,7 +7,7 @@ import { Vtl2PersistError } from '../errors.js';
 import { RangeAlgebraError } from '../memory/range-algebra.js';
 import { MemoryRangeError } from '../memory/range.js';
 
-/** Stable panic kinds of shared/spec/scenario-format.md. */
+/** Stable panic kinds (docs/scenario-format.md#panic-kinds). */
 export type PanicKind =
   | 'protobuf_region_not_contained'
   | 'payload_len_gt_region_len'

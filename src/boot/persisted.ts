@@ -1,6 +1,6 @@
 /**
  * The restore path: `read_persisted_region_header` and
- * `topology_from_persisted_state` (handoff.md §6.2, §7), step by step and in
+ * `topology_from_persisted_state` (`openhcl_boot` `host_params/dt/mod.rs`), step by step and in
  * upstream order. Once a valid magic has been seen there is no fallback to the
  * host topology: every later failure is an emulated panic (`BootPanic`).
  */
@@ -21,12 +21,12 @@ import type { HostDt, ShimParams } from './types.js';
 
 const U64_MOD = 1n << 64n;
 
-/** Capacity of the restore path's remaining fixed-size lists (handoff.md §1.7). */
+/** Capacity of the restore path's remaining fixed-size lists (upstream `MAX_CPU_COUNT`, `host_params/mod.rs`). */
 const MAX_CPU_COUNT = 2048;
 const MAX_VMBUS_MMIO = 2;
 
 /**
- * §6.2: the header is read only when the partition is not isolated (VBS, SNP
+ * Upstream `read_persisted_region_header`: the header is read only when the partition is not isolated (VBS, SNP
  * and TDX ignore it without reading it: the pages may not be accepted), and
  * only its magic decides. Returns the header read, or undefined for "take the
  * fresh path" with the reason.
@@ -34,7 +34,19 @@ const MAX_VMBUS_MMIO = 2;
 export function readPersistedHeader(
   shim: ShimParams,
   memory: GuestMemory,
-): { read: HeaderRead; reason?: undefined } | { read?: undefined; reason: string } {
+):
+  | {
+      /** The header, whose magic is valid: take the restore path. */
+      read: HeaderRead;
+      /** Absent on the restore path. */
+      reason?: undefined;
+    }
+  | {
+      /** Absent on the fresh path. */
+      read?: undefined;
+      /** Why the fresh path, e.g. `no magic` or `isolated (Snp): header ignored`. */
+      reason: string;
+    } {
   if (shim.isolation !== 'None') return { reason: `isolated (${shim.isolation}): header ignored` };
   const read = readHeader(memory, shim.persistedState.start);
   if (read.status === 'valid') return { read };
@@ -43,22 +55,26 @@ export function readPersistedHeader(
 
 /** What the restore path derives from persisted state (before the address-space manager is built). */
 export interface PersistedTopology {
-  /** The saved VTL2 RAM, merged by (igvm type, vnode) (§7.7). */
+  /** The saved VTL2 RAM, merged by (igvm type, vnode) with `merge_adjacent_ranges`. */
   vtl2Ram: Vtl2RamEntry[];
-  /** Header and payload span carried over (§7.11). */
+  /** Header and payload span carried over: first header entry's start to first payload entry's end. */
   persistedSpan: MemoryRange;
-  /** Pool ranges carried over, in saved order (§7.12). */
+  /** Pool ranges carried over (the saved VTL2_GPA_POOL entries), in saved order. */
   poolRanges: MemoryRange[];
+  /** VTL0 MMIO carried over (the saved `VTL0_MMIO` entries). */
   vtl0Mmio: MemoryRange[];
+  /** VTL2 MMIO carried over (the saved `VTL2_MMIO` entries). */
   vtl2Mmio: MemoryRange[];
-  /** Sorted, de-duplicated union of the two CPU lists (§7.5). */
+  /** Sorted, de-duplicated union of the two CPU lists (the sidecar exclusion list). */
   sidecarExclusion: number[];
+  /** The decoded payload. */
   state: SavedState;
+  /** What the decode cost the bump heap. */
   heap: BumpHeapStats;
 }
 
 /**
- * §7.1–7.13. Throws `BootPanic` wherever openhcl_boot panics; `onHeap` receives
+ * Upstream `topology_from_persisted_state`, every step in order. Throws `BootPanic` wherever openhcl_boot panics; `onHeap` receives
  * the decode heap's figures as soon as the decode has run (panics after the
  * decode still report them).
  */
@@ -165,9 +181,9 @@ function newRange(start: bigint, end: bigint): MemoryRange {
 
 /**
  * An `ArrayVec` overflowing its fixed capacity. These lists are filled with
- * `extend`/`collect` (handoff.md §1.7, §7.7), whose panic is arrayvec's fixed
- * text; for the pool, MMIO and CPU lists the spec only says "a capacity
- * panic", so the same text is inferred there. The text names no list, hence
+ * `extend`/`collect` (the VTL2 RAM list is `vtl2_ram.extend(...)`), whose panic
+ * is arrayvec's fixed text; no vector pins the text for the pool, MMIO and CPU
+ * lists, so the same text is inferred there. The text names no list, hence
  * the explicit kind.
  */
 function capacity(): BootPanic {

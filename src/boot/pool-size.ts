@@ -1,5 +1,5 @@
 /**
- * The size of the VTL2 private ("GPA") pool on the fresh path (handoff.md §8.4 steps 1–3, §8.5):
+ * The size of the VTL2 private ("GPA") pool on the fresh path (upstream `host_params/dt/dma_hint.rs`):
  * the command-line choice, the host's DMA hint, and upstream's `vtl2_calculate_dma_hint`
  * heuristic. Placing the pool is the address-space manager's job, not this module's.
  */
@@ -36,14 +36,14 @@ const ONE_MB = 1n << 20n;
 const PAGES_PER_MB = 256n;
 /** The extrapolated hint is rounded up to 2 MiB = 512 pages. */
 const PAGES_PER_2MB = 512n;
-/** Memory sizes from here up give 0 (§8.5 step 1): `mem_mb` would no longer fit a u32. */
+/** Memory sizes from here up give 0 (upstream `MAX_DMA_HINT_MEM_SIZE`): `mem_mb` would no longer fit a u32. */
 const MEM_SIZE_LIMIT = 0xf_ffff_fff0_0000n;
-/** Seeds of the min/max ratio search (§8.5 step 3); ratios are scaled by 1000 to avoid floats. */
+/** Seeds of the min/max ratio search (the second pass of `vtl2_calculate_dma_hint`); ratios are scaled by 1000 to avoid floats. */
 const MIN_RATIO_SEED = 100_000;
 const MAX_RATIO_SEED = 1_000;
 
 /**
- * Upstream `vtl2_calculate_dma_hint` (handoff.md §8.5): the private-pool size, in 4 KiB pages,
+ * Upstream `vtl2_calculate_dma_hint`: the private-pool size, in 4 KiB pages,
  * for `vpCount` VPs and `memSize` bytes of VTL2 RAM, from the Release or Debug table.
  *
  * 1. `memSize == 0` or `memSize >= 0xFFFFFFFF00000` gives 0; else `mem_mb = memSize / 1 MiB`
@@ -63,8 +63,7 @@ const MAX_RATIO_SEED = 1_000;
  * Upstream quirk, reproduced because the vectors show it: `max_vp` starts at the input and only
  * ever takes `min(max_vp, larger row)`, so it never leaves the input. The second pass therefore
  * sees only the nearest SMALLER VP count's rows (none if there is no smaller count, leaving
- * the seeds, whose average is 50 500). handoff.md §8.5 says "the smallest [VP count] above it",
- * which the vectors contradict.
+ * the seeds, whose average is 50 500), never the smallest VP count above it.
  *
  * `min_vp` starts at 1 as upstream's `u16` does; no table row has fewer than 2 VPs, so the seed
  * never matches a row. The VP count is compared as given: upstream's u16 cast cannot matter
@@ -110,18 +109,18 @@ export function vtl2CalculateDmaHint(vpCount: number, memSize: bigint, table: Dm
 }
 
 /**
- * Upstream `pick_private_pool_size` (handoff.md §8.4 step 1): the private-pool size in 4 KiB
+ * Upstream `pick_private_pool_size`: the private-pool size in 4 KiB
  * pages, or `undefined` for no pool.
  *
  * - `Off` → `undefined`;
  * - `Pages(n)` → `n` (the host hint is ignored);
  * - `Heuristics(table)` with the host hint missing or 0 → {@link vtl2CalculateDmaHint} of
  *   (`vpCount`, `vtl2RamBytes`, table), which may be 0 (VTL2 RAM under 1 MiB): upstream returns
- *   `Some(0)`, and the pool split then panics "cannot split VTL2 pool" (§15 item 23);
+ *   `Some(0)`, and the pool split then panics "cannot split VTL2 pool";
  * - `Heuristics(_)` with a host hint k > 0 → k.
  *
  * The caller passes the host's CPU count as `vpCount` and the sum of the VTL2 RAM lengths as
- * `vtl2RamBytes`; isolated guests never get here (§8.4: pool only when isolation is None).
+ * `vtl2RamBytes`; isolated guests never get here (`topology_from_host_dt` allocates a pool only when isolation is None).
  */
 export function pickPrivatePoolSize(
   config: GpaPoolConfig,

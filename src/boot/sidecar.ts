@@ -1,5 +1,6 @@
 /**
- * Sidecar exclusion on restore (handoff.md §10.1, HEAD #3706): CPUs that still
+ * Sidecar exclusion on restore (upstream `read_from_dt` after the topology, and `start_sidecar`;
+ * HEAD #3706): CPUs that still
  * have mapped device interrupts or outstanding IO must be started by the
  * kernel, not by sidecar.
  */

@@ -43,7 +43,7 @@ export interface DecodeOptions {
 
 /**
  * Decodes a persisted-state payload exactly as OpenHCL's mesh_protobuf decoder
- * does (wire-format.md §4): it accepts what the real decoder accepts, returns
+ * does (docs/format.md, "What the real decoder accepts and rejects"): it accepts what the real decoder accepts, returns
  * the same state, and rejects what it rejects with a `DecodeError` naming the
  * mesh error, the byte offset and the field path.
  *

@@ -6,7 +6,7 @@ import { varint32Size, varint64Size, WireType, writeVarint32, writeVarint64 } fr
 
 /**
  * Encodes a state into exactly the bytes OpenHCL's mesh_protobuf encoder
- * writes (wire-format.md §3):
+ * writes (docs/format.md, "How the real encoder differs from a naive protobuf encoder"):
  * - fields in number order, plain minimal varints, no zigzag;
  * - a scalar equal to 0 is omitted;
  * - a nested message (range, vtl_type, igvm_type) whose encoding is empty is

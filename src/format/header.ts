@@ -4,7 +4,7 @@ import { U64_MAX } from './saved-state.js';
 
 /**
  * The 32-byte persisted-state header at the start of the persisted region
- * (wire-format.md §1, handoff.md §3): four little-endian u64 values. The rest
+ * (upstream `loader_defs` `shim.rs` `PersistedStateHeader`; docs/header-layout.md): four little-endian u64 values. The rest
  * of its 4 KiB page is neither written nor read. Upstream requires that this
  * layout never change; new information goes into the protobuf payload.
  */
@@ -32,13 +32,25 @@ export const HEADER_SIZE = 32n;
 /** The header occupies one 4 KiB page; the payload region starts after it on a fresh boot. */
 export const HEADER_PAGE_SIZE = 0x1000n;
 
+/** One header field's place and meaning, as {@link HEADER_FIELDS} lists it. */
+export interface HeaderFieldInfo {
+  /** The field's key in {@link PersistedStateHeader}. */
+  readonly key: keyof PersistedStateHeader;
+  /** The field's upstream (proto-style) name, e.g. `protobuf_payload_len`. */
+  readonly name: string;
+  /** Byte offset in the header; every field is a little-endian u64. */
+  readonly offset: number;
+  /** What the field holds, in a few words. */
+  readonly meaning: string;
+}
+
 /** Name, byte offset and meaning of each header field, in layout order (for dumps and docs). */
-export const HEADER_FIELDS = [
+export const HEADER_FIELDS: readonly HeaderFieldInfo[] = [
   { key: 'magic', name: 'magic', offset: 0, meaning: 'OHCLPHDR if persisted state was written' },
   { key: 'protobufBase', name: 'protobuf_base', offset: 8, meaning: 'GPA of the payload region' },
   { key: 'protobufRegionLen', name: 'protobuf_region_len', offset: 16, meaning: 'size of the payload region' },
   { key: 'protobufPayloadLen', name: 'protobuf_payload_len', offset: 24, meaning: 'size of the encoded payload' },
-] as const satisfies readonly { key: keyof PersistedStateHeader; name: string; offset: number; meaning: string }[];
+];
 
 /** What the magic says: written by OpenHCL, the byte-swapped draft constant, or nothing. */
 export type MagicStatus = 'valid' | 'draft_magic' | 'no_magic';
@@ -113,7 +125,9 @@ function putU64(b: Uint8Array, o: number, v: bigint): void {
 
 /** A header as read from memory, with its magic classified. */
 export interface HeaderRead {
+  /** Whether the magic is OpenHCL's; only `valid` leads the boot shim to restore. */
   status: MagicStatus;
+  /** The four fields as decoded, whatever the magic. */
   header: PersistedStateHeader;
 }
 

@@ -13,6 +13,7 @@ export {
   HEADER_FIELDS,
   HEADER_PAGE_SIZE,
   HEADER_SIZE,
+  type HeaderFieldInfo,
   HeaderError,
   PERSISTED_STATE_MAGIC,
   classifyMagic,
@@ -36,6 +37,25 @@ export {
   type WireRange,
 } from './saved-state.js';
 export { FIELD, schemaRoot } from './schema.js';
+export { JsonTextError, parseJsonText, type JsonTextErrorCode } from './json-text.js';
+export {
+  SCHEMA_FIELDS,
+  SCHEMA_VERSIONS,
+  cpuListsOf,
+  decodeSavedStateV,
+  encodeSavedStateV,
+  type CpuListRead,
+  type DecodedOf,
+  type DecodedV1,
+  type DecodedV2,
+  type DecodedV3,
+  type IgnoredField,
+  type SavedStateOf,
+  type SavedStateV1,
+  type SavedStateV2,
+  type SchemaField,
+  type SchemaVersion,
+} from './schema-versions.js';
 export {
   StateJsonError,
   parseU64,

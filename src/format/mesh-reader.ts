@@ -3,7 +3,7 @@ import { WireType } from './wire.js';
 
 /**
  * A cursor over a mesh_protobuf message that reads one field at a time with
- * exactly the real decoder's acceptance rules (wire-format.md §4).
+ * exactly the real decoder's acceptance rules (docs/format.md, "What the real decoder accepts and rejects").
  *
  * `nextField` reads a key and its whole payload before the caller looks at the
  * field number, because that is the order in which mesh reports errors: a

@@ -23,12 +23,15 @@ export const U16_MAX = 0xffff;
  * boot shim decides later what to make of them.
  */
 export interface WireRange {
+  /** First GPA of the range (u64). */
   start: bigint;
+  /** GPA just past the range (u64); not checked against `start` here. */
   end: bigint;
 }
 
 /** One `partition_memory` entry: a RAM range of the partition and what VTL2 used it for. */
 export interface MemoryEntry {
+  /** The GPA range (field 1, `topology.MemoryRange`). */
   range: WireRange;
   /** NUMA node of the host memory entry the range came from (u32). */
   vnode: number;
@@ -40,7 +43,9 @@ export interface MemoryEntry {
 
 /** One `partition_mmio` entry: a VMBus MMIO range and whose it is (VTL0_MMIO 5 / VTL2_MMIO 6). */
 export interface MmioEntry {
+  /** The GPA range (field 1). */
   range: WireRange;
+  /** `MemoryVtlType` value (u32 open enum): `VTL0_MMIO` or `VTL2_MMIO` as OpenHCL writes it. */
   vtlType: number;
 }
 

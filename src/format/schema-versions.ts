@@ -1,6 +1,7 @@
 /**
  * The three shipped versions of the `SavedState` payload schema
- * (wire-format.md §2, handoff.md §4.1), each with its own writer and reader,
+ * (upstream `loader_defs` `shim.rs` `save_restore::SavedState` before #2438, after #2438, after
+ * #2512; docs/format.md, "The payload"), each with its own writer and reader,
  * for compatibility tests:
  *
  * | version | top-level fields                                                                  |
@@ -48,6 +49,7 @@ export const SCHEMA_VERSIONS: readonly SchemaVersion[] = [1, 2, 3];
 
 /** A top-level `SavedState` field as one schema version declares it. */
 export interface SchemaField {
+  /** The protobuf field number. */
   field: number;
   /** The proto name in that version. */
   name: string;
@@ -74,7 +76,9 @@ export const SCHEMA_FIELDS: Readonly<Record<SchemaVersion, readonly SchemaField[
 
 /** What a v1 writer writes: the memory map only. */
 export interface SavedStateV1 {
+  /** Field 1: the `/openhcl` map's RAM entries. */
   partitionMemory: MemoryEntry[];
+  /** Field 2: the `/openhcl` map's MMIO entries. */
   partitionMmio: MmioEntry[];
 }
 
@@ -85,7 +89,14 @@ export interface SavedStateV2 extends SavedStateV1 {
 }
 
 /** The writer input of each version (v3 is the current `SavedState`). */
-export type SavedStateOf<V extends SchemaVersion> = { 1: SavedStateV1; 2: SavedStateV2; 3: SavedState }[V];
+export type SavedStateOf<V extends SchemaVersion> = {
+  /** The v1 writer's input. */
+  1: SavedStateV1;
+  /** The v2 writer's input. */
+  2: SavedStateV2;
+  /** The v3 (current) writer's input. */
+  3: SavedState;
+}[V];
 
 /**
  * Encodes `state` exactly as the writer of schema `version` did (mesh rules:
@@ -136,6 +147,7 @@ const V3_FIELD3 = 'cpus_with_mapped_interrupts_no_io';
 
 /** What a reader found for one CPU-list field its schema declares. */
 export interface CpuListRead {
+  /** The protobuf field number (3 or 4). */
   field: number;
   /** The field's name in the reader's schema. */
   name: string;
@@ -153,6 +165,7 @@ export interface CpuListRead {
 
 /** A top-level field the reader's schema does not declare, skipped as mesh skips it. */
 export interface IgnoredField {
+  /** The protobuf field number (0 included: mesh skips field 0 too). */
   field: number;
   /** Number of keys with this field number. */
   occurrences: number;
@@ -161,7 +174,9 @@ export interface IgnoredField {
 }
 
 interface DecodedCommon {
+  /** Field 1 as decoded. */
   partitionMemory: MemoryEntry[];
+  /** Field 2 as decoded. */
   partitionMmio: MmioEntry[];
   /** Unknown top-level fields (field 0 included), in order of first appearance. */
   ignored: IgnoredField[];
@@ -169,11 +184,13 @@ interface DecodedCommon {
 
 /** What a v1 reader gets: the memory map. */
 export interface DecodedV1 extends DecodedCommon {
+  /** The reader's schema version. */
   version: 1;
 }
 
 /** What a v2 reader gets. */
 export interface DecodedV2 extends DecodedCommon {
+  /** The reader's schema version. */
   version: 2;
   /** Field 3, which a v2 reader takes to be every CPU with mapped interrupts. */
   cpusWithMappedInterrupts: CpuListRead;
@@ -181,14 +198,23 @@ export interface DecodedV2 extends DecodedCommon {
 
 /** What a v3 (current) reader gets. */
 export interface DecodedV3 extends DecodedCommon {
+  /** The reader's schema version. */
   version: 3;
   /** Field 3, which a v3 reader takes to be the CPUs with mapped interrupts and no outstanding IO. */
   cpusWithMappedInterruptsNoIo: CpuListRead;
+  /** Field 4, the CPUs whose queues had IO in flight. */
   cpusWithOutstandingIo: CpuListRead;
 }
 
 /** The decoded shape of each reader version. */
-export type DecodedOf<V extends SchemaVersion> = { 1: DecodedV1; 2: DecodedV2; 3: DecodedV3 }[V];
+export type DecodedOf<V extends SchemaVersion> = {
+  /** What a v1 reader decodes. */
+  1: DecodedV1;
+  /** What a v2 reader decodes. */
+  2: DecodedV2;
+  /** What a v3 reader decodes. */
+  3: DecodedV3;
+}[V];
 
 /** The CPU-list fields a decoded payload holds, in field order (none for v1). */
 export function cpuListsOf(decoded: DecodedV1 | DecodedV2 | DecodedV3): CpuListRead[] {

@@ -9,7 +9,7 @@ import protobuf from 'protobufjs';
  * the shape the mesh rules below were written for. protobufjs's generic
  * encoder/decoder are NOT used for the payload itself: they differ from mesh on
  * groups, wire type 6, field 0, u16 truncation, plain-varint enums and message
- * merging, and they take `Long`, not bigint (wire-format.md §4).
+ * merging, and they take `Long`, not bigint (docs/format.md, "What the real decoder accepts and rejects").
  */
 
 /** protobufjs root holding `topology.MemoryRange` and the `openhcl.openhcl_boot` messages. */
@@ -41,26 +41,50 @@ const BOOT = 'openhcl.openhcl_boot';
 
 /** Field numbers of every message in the payload, taken from the `.proto` files. */
 export const FIELD = {
+  /** `topology.MemoryRange`: a GPA range as start and end (exclusive). */
   range: {
+    /** `start` (u64). */
     start: field('topology.MemoryRange', 'start', 'u64'),
+    /** `end` (u64). */
     end: field('topology.MemoryRange', 'end', 'u64'),
   },
-  vtlType: { value: field(`${BOOT}.MemoryVtlType`, 'field1', 'u32') },
-  igvmType: { value: field(`${BOOT}.IgvmMemoryType`, 'field1', 'u32') },
+  /** `MemoryVtlType`: a wrapper message around the u32 memory type. */
+  vtlType: {
+    /** `field1`, the wrapped value. */
+    value: field(`${BOOT}.MemoryVtlType`, 'field1', 'u32'),
+  },
+  /** `IgvmMemoryType`: a wrapper message around the u16 IGVM type. */
+  igvmType: {
+    /** `field1`, the wrapped value. */
+    value: field(`${BOOT}.IgvmMemoryType`, 'field1', 'u32'),
+  },
+  /** `MemoryEntry`: one RAM range of the `/openhcl` map. */
   memoryEntry: {
+    /** `range` (message). */
     range: field(`${BOOT}.MemoryEntry`, 'range', 'message'),
+    /** `vnode` (u32). */
     vnode: field(`${BOOT}.MemoryEntry`, 'vnode', 'u32'),
+    /** `vtl_type` (message). */
     vtlType: field(`${BOOT}.MemoryEntry`, 'vtl_type', 'message'),
+    /** `igvm_type` (message). */
     igvmType: field(`${BOOT}.MemoryEntry`, 'igvm_type', 'message'),
   },
+  /** `MmioEntry`: one MMIO range of the `/openhcl` map. */
   mmioEntry: {
+    /** `range` (message). */
     range: field(`${BOOT}.MmioEntry`, 'range', 'message'),
+    /** `vtl_type` (message). */
     vtlType: field(`${BOOT}.MmioEntry`, 'vtl_type', 'message'),
   },
+  /** `SavedState`: the payload itself. */
   savedState: {
+    /** `partition_memory` (repeated message). */
     partitionMemory: field(`${BOOT}.SavedState`, 'partition_memory', 'repeated message'),
+    /** `partition_mmio` (repeated message). */
     partitionMmio: field(`${BOOT}.SavedState`, 'partition_mmio', 'repeated message'),
+    /** `cpus_with_mapped_interrupts_no_io` (repeated u32). */
     cpusWithMappedInterruptsNoIo: field(`${BOOT}.SavedState`, 'cpus_with_mapped_interrupts_no_io', 'repeated u32'),
+    /** `cpus_with_outstanding_io` (repeated u32). */
     cpusWithOutstandingIo: field(`${BOOT}.SavedState`, 'cpus_with_outstanding_io', 'repeated u32'),
   },
 } as const;

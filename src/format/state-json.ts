@@ -1,5 +1,6 @@
 import { Vtl2PersistError } from '../errors.js';
 import { formatHex } from '../memory/range.js';
+import { quoteInput } from './json-text.js';
 import { igvmTypeFromName, igvmTypeName, vtlTypeFromName, vtlTypeName } from '../memory/vtl-type.js';
 import type { MemoryEntry, MmioEntry, SavedState, WireRange } from './saved-state.js';
 import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
@@ -11,29 +12,41 @@ import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
  * `igvm_type` as the upstream name when known, else the number.
  */
 export interface SavedStateJson {
+  /** Field 1: the RAM entries of the `/openhcl` map. */
   partition_memory: MemoryEntryJson[];
+  /** Field 2: the MMIO entries. */
   partition_mmio: MmioEntryJson[];
+  /** Field 3: CPUs with mapped device interrupts and no outstanding IO. */
   cpus_with_mapped_interrupts_no_io: number[];
+  /** Field 4: CPUs with outstanding IO. */
   cpus_with_outstanding_io: number[];
 }
 
 /** JSON form of a range: `{ "start": "0x…", "end": "0x…" }`. */
 export interface RangeJson {
+  /** First GPA, as a `0x` hex string (a u64 does not fit a JSON number). */
   start: string;
+  /** GPA just past the range, as a `0x` hex string. */
   end: string;
 }
 
 /** JSON form of a `partition_memory` entry. */
 export interface MemoryEntryJson {
+  /** The GPA range. */
   range: RangeJson;
+  /** NUMA node (u32). */
   vnode: number;
+  /** The `MemoryVtlType` name (e.g. `VTL2_RAM`), or the bare number for a value without a name. */
   vtl_type: string | number;
+  /** The IGVM memory type name (e.g. `VTL2_PROTECTABLE`), or the bare number for a value without a name. */
   igvm_type: string | number;
 }
 
 /** JSON form of a `partition_mmio` entry. */
 export interface MmioEntryJson {
+  /** The GPA range. */
   range: RangeJson;
+  /** The `MemoryVtlType` name (`VTL0_MMIO`, `VTL2_MMIO`), or the bare number for a value without a name. */
   vtl_type: string | number;
 }
 
@@ -74,10 +87,15 @@ export class StateJsonError extends Vtl2PersistError {
  * they are exact (safe integers); u32/u16 values as numbers or such strings;
  * types as upstream names or numbers. Missing keys take their defaults (0, an
  * empty list), as a missing protobuf field does. Unknown keys are an error, so
- * that a misspelt field is not silently dropped.
+ * that a misspelt field is not silently dropped. A top-level `"$schema"` string
+ * (the JSON Schema an editor checks the file against, schema/saved-state.schema.json)
+ * is allowed and ignored.
  */
 export function savedStateFromJson(value: unknown): SavedState {
-  const root = object(value, '', ['partition_memory', 'partition_mmio', 'cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io']);
+  const root = object(value, '', ['$schema', 'partition_memory', 'partition_mmio', 'cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io']);
+  if (root['$schema'] !== undefined && typeof root['$schema'] !== 'string') {
+    throw new StateJsonError('wrong_type', '$schema', `expected a string (a JSON Schema URI), got ${kindOf(root['$schema'])}`);
+  }
   return {
     partitionMemory: list(root['partition_memory'], 'partition_memory', memoryEntry),
     partitionMmio: list(root['partition_mmio'], 'partition_mmio', mmioEntry),
@@ -136,7 +154,7 @@ function u32(value: unknown, path: string): number {
 function typeValue(value: unknown, path: string, fromName: (name: string) => number | undefined, max: number): number {
   if (typeof value === 'string' && !/^(0x[0-9a-f]+|[0-9]+)$/i.test(value.trim())) {
     const v = fromName(value.trim());
-    if (v === undefined) throw new StateJsonError('unknown_name', path, `unknown type name ${JSON.stringify(value)}`);
+    if (v === undefined) throw new StateJsonError('unknown_name', path, `unknown type name ${quoteInput(value)}`);
     return v;
   }
   return Number(integer(value, path, BigInt(max), max === U16_MAX ? 'u16' : 'u32'));
@@ -163,13 +181,13 @@ function integer(value: unknown, path: string, max: bigint, type: string): bigin
   } else if (typeof value === 'string') {
     const s = value.trim();
     if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) {
-      throw new StateJsonError('bad_number', path, `${JSON.stringify(value)} is not a decimal or 0x-hex integer`);
+      throw new StateJsonError('bad_number', path, `${quoteInput(value)} is not a decimal or 0x-hex integer`);
     }
     v = toBigInt(s);
   } else {
     throw new StateJsonError('wrong_type', path, `expected an integer or a string, got ${kindOf(value)}`);
   }
-  if (v < 0n || v > max) throw new StateJsonError('out_of_range', path, `${value} does not fit a ${type} (0..${formatHex(max)})`);
+  if (v < 0n || v > max) throw new StateJsonError('out_of_range', path, `${typeof value === 'string' ? quoteInput(value) : String(value)} does not fit a ${type} (0..${formatHex(max)})`);
   return v;
 }
 

@@ -77,6 +77,7 @@ export interface WireRow {
   field: number;
   /** Proto name, or undefined for a field the schema does not have. */
   name: string | undefined;
+  /** The key's wire type (the key's low 3 bits; see {@link WireType}). */
   wireType: number;
   /** A field number the message does not define (or field 0): the decoder skips it. */
   unknown: boolean;
@@ -89,7 +90,12 @@ export interface WireRow {
   /** A varint's full 64-bit value (before any u32/u16 truncation), or a fixed value. */
   value?: bigint;
   /** Elements of a CPU list field (packed, or the one value of an unpacked element), in wire order. */
-  elements?: { offset: number; value: bigint }[];
+  elements?: {
+    /** Offset of the element's varint in the payload. */
+    offset: number;
+    /** The element's full 64-bit value, before the u32 cut. */
+    value: bigint;
+  }[];
   /** What the value means (type names, truncation, range sizes, non-minimal varints). */
   meaning: string;
   /**
@@ -101,7 +107,9 @@ export interface WireRow {
 
 /** The payload's fields in wire order, and the error at which the real decoder stops (if any). */
 export interface WireView {
+  /** Every field read, in wire order, nested fields after their parent. */
   rows: WireRow[];
+  /** The error the real decoder stops at, or undefined if the payload decodes. */
   error: DecodeError | undefined;
 }
 

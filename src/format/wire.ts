@@ -8,13 +8,17 @@
 
 /** Wire types as mesh_protobuf numbers them (protobuf's 0–5, plus mesh's 6 and 7). */
 export const WireType = {
+  /** A varint (up to 10 bytes); every integer field of the payload uses it. */
   Varint: 0,
+  /** Eight little-endian bytes; the payload declares no such field, mesh skips it. */
   Fixed64: 1,
+  /** A length-delimited blob: nested messages and packed lists. */
   Variable: 2,
   /** Protobuf group start: mesh rejects it ("unknown wire type 3"). */
   StartGroup: 3,
   /** Protobuf group end: mesh rejects it ("unknown wire type 4"). */
   EndGroup: 4,
+  /** Four little-endian bytes; the payload declares no such field, mesh skips it. */
   Fixed32: 5,
   /** A message carrying out-of-band resources: `[resource count][length][bytes]`. */
   MeshMessage: 6,

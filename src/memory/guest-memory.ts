@@ -99,7 +99,12 @@ export interface GuestMemoryOptions {
    * any order; empty ranges are ignored. Ranges reaching past `limit` are
    * allowed — `limit` still wins. Default: everything below `limit`.
    */
-  backing?: Iterable<{ readonly start: bigint; readonly end: bigint }>;
+  backing?: Iterable<{
+    /** First backed GPA. */
+    readonly start: bigint;
+    /** GPA just past the backed range. */
+    readonly end: bigint;
+  }>;
   /**
    * Largest single `read`/`write`/`zero`, in bytes. Default
    * {@link DEFAULT_MAX_ACCESS_LENGTH} (64 MiB), so a length taken from hostile

@@ -1,7 +1,7 @@
 /**
  * Range algebra: exact ports of the upstream `memory_range` crate's `walk_ranges`,
  * `subtract_ranges`, `overlapping_ranges`, `merge_adjacent_ranges` and `flatten_ranges`
- * (handoff.md §9.1–9.2).
+ * (`vm/vmcore/memory_range/src/lib.rs`).
  *
  * Every function returns a lazy iterator, like the Rust iterators it ports: input is pulled only as
  * far as the consumer pulls output, and an ordering panic surfaces only when the offending input
@@ -73,10 +73,30 @@ export class RangeAlgebraError extends Vtl2PersistError {
 
 /** The label of one piece of a {@link walkRanges} partition. */
 export type RangeWalkResult<T, U> =
-  | { kind: 'neither' }
-  | { kind: 'left'; left: T }
-  | { kind: 'right'; right: U }
-  | { kind: 'both'; left: T; right: U };
+  | {
+      /** The piece is in no range of either list. */
+      kind: 'neither';
+    }
+  | {
+      /** The piece is only in a range of the left list. */
+      kind: 'left';
+      /** The left range's value. */
+      left: T;
+    }
+  | {
+      /** The piece is only in a range of the right list. */
+      kind: 'right';
+      /** The right range's value. */
+      right: U;
+    }
+  | {
+      /** The piece is in a range of both lists. */
+      kind: 'both';
+      /** The left range's value. */
+      left: T;
+      /** The right range's value. */
+      right: U;
+    };
 
 const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);

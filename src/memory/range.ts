@@ -1,6 +1,6 @@
 /**
  * Page-aligned physical address ranges: a port of the upstream `memory_range::MemoryRange`
- * (handoff.md §1.1, §9.2).
+ * (`vm/vmcore/memory_range/src/lib.rs`).
  *
  * Every address and length is a `bigint` because guest physical addresses are u64 and a JS
  * number silently loses precision above 2^53.
@@ -8,7 +8,7 @@
 
 import { Vtl2PersistError } from '../errors.js';
 
-/** The only page size the handoff uses (handoff.md §1.1). */
+/** The only page size the handoff uses (upstream `memory_range`'s `PAGE_SIZE`). */
 export const PAGE_SIZE = 0x1000n;
 
 /**
@@ -345,7 +345,12 @@ export class MemoryRange {
   }
 
   /** Hex strings, because `JSON.stringify` cannot serialise a bigint. */
-  toJSON(): { start: string; end: string } {
+  toJSON(): {
+    /** `start` as a `0x` hex string. */
+    start: string;
+    /** `end` as a `0x` hex string. */
+    end: string;
+  } {
     return { start: formatHex(this.start), end: formatHex(this.end) };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The memory-type value sets carried in the persisted state (handoff.md §1.2–1.4,
- * wire-format.md §2).
+ * The memory-type value sets carried in the persisted state (upstream `loader_defs` `shim.rs`
+ * `MemoryVtlType` and `save_restore::IgvmMemoryType`, `openhcl_boot` `memory.rs`
+ * `ReservedMemoryType`; docs/format.md, "The payload").
  *
  * Both are "open enums" upstream: plain integers where values outside the named set are legal
  * and must survive a round trip. So the types are `number`, the names are a lookup table, and
@@ -12,18 +13,31 @@ import { Vtl2PersistError } from '../errors.js';
 
 /** Named `MemoryVtlType` values (a u32 upstream), with upstream's names. */
 export const MemoryVtlType = {
+  /** Memory for VTL0 (the guest). */
   VTL0: 0,
+  /** Ordinary VTL2 RAM the kernel may use. */
   VTL2_RAM: 1,
+  /** VTL2 config data (the parameter region), reserved to the kernel. */
   VTL2_CONFIG: 2,
+  /** The sidecar's image, reserved to the kernel. */
   VTL2_SIDECAR_IMAGE: 3,
+  /** Sidecar per-node memory, reserved to the kernel. */
   VTL2_SIDECAR_NODE: 4,
+  /** MMIO for VTL0 (not RAM). */
   VTL0_MMIO: 5,
+  /** MMIO for VTL2 (not RAM, but VTL2). */
   VTL2_MMIO: 6,
+  /** VTL2 data the kernel and usermode must preserve (on SNP: VMSA, CPUID and secrets pages). */
   VTL2_RESERVED: 7,
+  /** The VTL2 private pool usermode keeps across servicing (DMA buffers), reserved to the kernel. */
   VTL2_GPA_POOL: 8,
+  /** Page tables for TDX application-processor start-up, reserved to the kernel. */
   VTL2_TDX_PAGE_TABLES: 9,
+  /** The boot shim's in-memory log, reserved to the kernel. */
   VTL2_BOOTSHIM_LOG_BUFFER: 10,
+  /** The page holding the 32-byte `OHCLPHDR` header, reserved to the kernel. */
   VTL2_PERSISTED_STATE_HEADER: 11,
+  /** The pages holding the encoded `SavedState` payload, reserved to the kernel. */
   VTL2_PERSISTED_STATE_PROTOBUF: 12,
 } as const;
 
@@ -35,11 +49,17 @@ export type MemoryVtlTypeName = keyof typeof MemoryVtlType;
 
 /** Named IGVM `MemoryMapEntryType` values (a u16 upstream), with upstream's names. */
 export const IgvmMemoryType = {
+  /** Normal guest RAM. */
   MEMORY: 0,
+  /** Reserved by the platform; not usable as RAM. */
   PLATFORM_RESERVED: 1,
+  /** Persistent memory (NVDIMM-like). */
   PERSISTENT: 2,
+  /** RAM the host set aside for VTL2 (Host allocation mode places VTL2 RAM here). */
   VTL2_PROTECTABLE: 3,
+  /** Specific-purpose memory (e.g. high-bandwidth), not general RAM. */
   SPECIFIC_PURPOSE: 4,
+  /** Memory hidden from the guest. */
   HIDDEN: 5,
 } as const;
 
@@ -102,21 +122,30 @@ export function igvmTypeFromName(name: string): IgvmMemoryType | undefined {
 
 /** The address-space manager's reserved-range kinds (upstream `ReservedMemoryType`). */
 export const ReservedType = {
+  /** Config (parameter) region pages not reclaimed as RAM; `VTL2_CONFIG`. */
   Vtl2Config: 'Vtl2Config',
+  /** The image's VTL2 reserved region; `VTL2_RESERVED`. */
   Vtl2Reserved: 'Vtl2Reserved',
+  /** The sidecar image; `VTL2_SIDECAR_IMAGE`. */
   SidecarImage: 'SidecarImage',
+  /** Sidecar per-node memory; `VTL2_SIDECAR_NODE`. */
   SidecarNode: 'SidecarNode',
+  /** The private pool; `VTL2_GPA_POOL`. */
   Vtl2GpaPool: 'Vtl2GpaPool',
+  /** TDX AP start-up page tables; `VTL2_TDX_PAGE_TABLES`. */
   TdxPageTables: 'TdxPageTables',
+  /** The boot shim log buffer; `VTL2_BOOTSHIM_LOG_BUFFER`. */
   BootshimLogBuffer: 'BootshimLogBuffer',
+  /** The persisted-state header page; `VTL2_PERSISTED_STATE_HEADER`. */
   PersistedStateHeader: 'PersistedStateHeader',
+  /** The persisted-state payload pages; `VTL2_PERSISTED_STATE_PROTOBUF`. */
   PersistedStatePayload: 'PersistedStatePayload',
 } as const;
 
 /** One of the address-space manager's reserved-range kinds. */
 export type ReservedType = (typeof ReservedType)[keyof typeof ReservedType];
 
-/** handoff.md §1.4. (The `Free` and `Used` usages, both VTL2_RAM, are not reserved types.) */
+/** Upstream `impl From<ReservedMemoryType> for MemoryVtlType` (`openhcl_boot` `memory.rs`). (The `Free` and `Used` usages, both VTL2_RAM, are not reserved types.) */
 const RESERVED_TO_VTL: ReadonlyMap<string, MemoryVtlType> = new Map<ReservedType, MemoryVtlType>([
   ['Vtl2Config', MemoryVtlType.VTL2_CONFIG],
   ['Vtl2Reserved', MemoryVtlType.VTL2_RESERVED],
@@ -153,7 +182,7 @@ export function isReservedType(name: string): name is ReservedType {
 }
 
 /**
- * The `MemoryVtlType` a reserved range is reported as (handoff.md §1.4).
+ * The `MemoryVtlType` a reserved range is reported as (upstream `From<ReservedMemoryType>`).
  * @throws {VtlTypeError} `unknown_reserved_type` if `name` is not a {@link ReservedType}.
  */
 export function reservedTypeToVtlType(name: ReservedType): MemoryVtlType {

@@ -1,9 +1,9 @@
 /**
  * The schema-version compatibility matrix: every shipped writer version
- * (wire-format.md §2) writes the same servicing save, every reader version
+ * (upstream `save_restore::SavedState` before #2438, after #2438, after #2512) writes the same servicing save, every reader version
  * decodes each payload, and each reader's boot shim derives its sidecar
  * start-up from what it read, with the rule its own version shipped with
- * (handoff.md §10.1).
+ * (upstream's restore-time sidecar rule as of that version: #2438, #2512, #3706).
  */
 import { exampleAMap } from './examples.js';
 import { isDeepStrictEqual } from 'node:util';
@@ -43,6 +43,7 @@ export interface CompatScenario {
   outstandingIoCpus: number[];
   /** Fields 1–2, identical for every writer version. */
   partitionMemory: MemoryEntry[];
+  /** Field 2's entries (see `partitionMemory`). */
   partitionMmio: MmioEntry[];
 }
 
@@ -72,7 +73,7 @@ const sortedUnique = (list: readonly number[]) => [...new Set(list)].sort((a, b)
  * - v2 (#2438): field 3 = every CPU with mapped interrupts, sorted;
  * - v3 (#2512, HEAD): field 3 = mapped CPUs without outstanding IO, field 4 =
  *   CPUs with outstanding IO; each sorted and de-duplicated, the two disjoint
- *   (handoff.md §5.5).
+ *   (upstream `nvme_interrupt_state`).
  */
 export function writerState<V extends SchemaVersion>(version: V, scenario: CompatScenario): SavedStateOf<V> {
   const map = { partitionMemory: scenario.partitionMemory, partitionMmio: scenario.partitionMmio };
@@ -90,7 +91,7 @@ export function writerState<V extends SchemaVersion>(version: V, scenario: Compa
 
 /**
  * The sidecar rule a reader version's boot shim applies on restore
- * (handoff.md §10.1):
+ * (upstream's restore-time sidecar rule, today in `read_from_dt`, at each version):
  * - `none` — v1 readers (before #2438): nothing was persisted about CPUs, so
  *   restore leaves sidecar start-up unchanged;
  * - `#2438` — v2 readers: sidecar `DisabledServicing` (every CPU started by the
@@ -110,6 +111,7 @@ export const READER_SIDECAR_RULE: Readonly<Record<SchemaVersion, SidecarRule>> =
 
 /** What a reader's boot shim does to sidecar start-up on restore. */
 export interface CompatSidecar {
+  /** The rule the reader's version shipped with. */
   rule: SidecarRule;
   /**
    * The CPU list the rule derived from the payload (v2: field 3; v3: the union
@@ -117,6 +119,7 @@ export interface CompatSidecar {
    * off sidecar; `DisabledServicing` keeps every CPU off it.
    */
   list: number[];
+  /** What sidecar start-up does as a result. */
   action: SidecarAction;
 }
 
@@ -140,7 +143,9 @@ export interface CompatListCell extends CpuListRead {
 
 /** One writer × reader cell. */
 export interface CompatCell {
+  /** The schema version that wrote the payload. */
   writer: SchemaVersion;
+  /** The schema version that read it. */
   reader: SchemaVersion;
   /** Whether the reader decoded the payload; if not, the boot shim panics "failed to decode protobuf". */
   ok: boolean;
@@ -158,7 +163,9 @@ export interface CompatCell {
 
 /** A writer's payload. */
 export interface CompatWriter {
+  /** The writer's schema version. */
   version: SchemaVersion;
+  /** The payload it wrote for the scenario. */
   payload: Uint8Array;
   /** The tail of `payload` after fields 1–2: the CPU-list fields (fields are written in number order). */
   cpuFields: Uint8Array;
@@ -166,8 +173,11 @@ export interface CompatWriter {
 
 /** The full matrix run: the scenario, each writer's payload and the cells (rows: writers, columns: readers). */
 export interface CompatReport {
+  /** The scenario run, defaults filled in. */
   scenario: CompatScenario;
+  /** Each writer's payload, v1 first. */
   writers: CompatWriter[];
+  /** `matrix[w - 1][r - 1]`: writer w read by reader r. */
   matrix: CompatCell[][];
 }
 

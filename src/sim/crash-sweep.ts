@@ -1,10 +1,10 @@
 /**
- * Crash-consistency sweep (handoff.md §5.3, §13.1): stop the machine after every store of a
+ * Crash-consistency sweep (upstream `write_persisted_info`'s two writes; docs/servicing-walkthrough.md#what-a-torn-write-does): stop the machine after every store of a
  * servicing save, boot the next openhcl_boot instance from the torn memory, and classify what
  * it restores.
  *
  * The writer stores the payload first and the 32-byte header second, and zeroes nothing
- * (§5.3). A "store unit" is one byte (granularity `byte`) or one 8-byte store (granularity
+ * (`write_persisted_info`). A "store unit" is one byte (granularity `byte`) or one 8-byte store (granularity
  * `u64`: the payload in 8-byte chunks from its start, the last one possibly shorter, then the
  * header's four u64 fields). With N units there are N + 1 crash points k = 0..N: k units
  * written, k = 0 being "crashed before the save wrote anything" and k = N "save complete".
@@ -17,9 +17,9 @@
  * - `panic`: openhcl_boot would panic (with its panic kind);
  * - `silent-wrong`: persisted path, but the topology equals neither reference.
  * A topology is the `/openhcl` memory map, the pool ranges, the VTL0/VTL2 MMIO and the sidecar
- * exclusion list (the CPU lists' union, §7.5) — what the next instance is told. When the two
+ * exclusion list (the CPU lists' sorted union) — what the next instance is told. When the two
  * references are equal, `restored-new` wins. The path decides before any comparison: when the
- * swept save is the first ever (§13.1a), the old reference is itself a fresh boot and its
+ * swept save is the first ever (no magic in memory yet), the old reference is itself a fresh boot and its
  * crash points count as `fresh`, not `restored-old`.
  */
 import { exampleAInputs } from './examples.js';
@@ -27,6 +27,7 @@ import { boot, type BootResult, type BootSuccess } from '../boot/boot.js';
 import { openhclMapToFdtNodes, openhclMapToJson } from '../boot/device-tree.js';
 import { Vtl2PersistError } from '../errors.js';
 import { decodeHeader, HEADER_FIELDS, HEADER_SIZE, type PersistedStateHeader } from '../format/header.js';
+import type { RangeJson } from '../format/state-json.js';
 import { formatHex } from '../memory/range.js';
 import { parseOpenhclMap } from '../usermode/openhcl-map.js';
 import { planSave, writePersistedState, type SavePlan } from '../usermode/writer.js';
@@ -39,10 +40,12 @@ export type SweepGranularity = 'byte' | 'u64';
 
 /** The outcome classes, in report order. */
 export const OUTCOME_CLASSES = ['restored-new', 'restored-old', 'fresh', 'panic', 'silent-wrong'] as const;
+/** How one crash point's boot turned out (see the module comment for each class's rule). */
 export type OutcomeClass = (typeof OUTCOME_CLASSES)[number];
 
 /** Options of {@link crashSweep}. */
 export interface CrashSweepOptions {
+  /** Store unit: one byte, or one 8-byte store as a u64-wide writer would tear. */
   granularity: SweepGranularity;
   /** Seed of the sampling PRNG (default 0). Only matters with `sample`; always reported. */
   seed?: number;
@@ -58,23 +61,46 @@ export interface CrashSweepOptions {
 
 /** The topology a boot hands on: what classification compares (JSON form, u64 as hex strings). */
 export interface SweepTopology {
+  /** The boot path that produced it. */
   path: 'host' | 'persisted';
+  /** The `/openhcl` memory map in scenario-result JSON. */
   openhcl_memory_map: unknown[];
-  pool_ranges: { start: string; end: string }[];
-  vtl0_mmio: { start: string; end: string }[];
-  vtl2_mmio: { start: string; end: string }[];
+  /** The private pool ranges. */
+  pool_ranges: RangeJson[];
+  /** VTL0 MMIO ranges. */
+  vtl0_mmio: RangeJson[];
+  /** VTL2 MMIO ranges. */
+  vtl2_mmio: RangeJson[];
+  /** CPUs kept off sidecar on start-up. */
   sidecar_excluded_cpus: number[];
 }
 
 /** One reference boot (old = before the save, new = after it). */
 export type ReferenceOutcome =
-  | { path: 'host' | 'persisted'; topology: SweepTopology; summary: string }
-  | { path: 'panic'; panicKind: string; panic: string; summary: string };
+  | {
+      /** The reference boot succeeded on this path. */
+      path: 'host' | 'persisted';
+      /** What it handed on: the classification baseline. */
+      topology: SweepTopology;
+      /** One line for people. */
+      summary: string;
+    }
+  | {
+      /** The reference boot itself panicked. */
+      path: 'panic';
+      /** The panic's stable kind. */
+      panicKind: string;
+      /** The panic text. */
+      panic: string;
+      /** One line for people. */
+      summary: string;
+    };
 
 /** What memory held when the machine stopped. */
 export interface TornState {
   /** Payload bytes written (of `payloadLen`). */
   payloadBytes: number;
+  /** Length of the swept save's payload in bytes. */
   payloadLen: number;
   /** Header bytes written (of 32). */
   headerBytes: number;
@@ -86,16 +112,21 @@ export interface TornState {
 export interface SweepOutcome {
   /** Store units written before the stop (0..N). */
   k: number;
+  /** The outcome class of this crash point's boot. */
   class: OutcomeClass;
+  /** What memory held when the machine stopped. */
   torn: TornState;
+  /** The path the boot took, or `panic`. */
   path: 'host' | 'persisted' | 'panic';
   /** For `panic`: the stable kind and the first line of the message. */
   panicKind?: string;
+  /** For `panic`: the first line of the panic text. */
   panic?: string;
   /** For successful boots: the sidecar exclusion list restored. */
   sidecarExcludedCpus?: number[];
   /** For `silent-wrong`: which topology components differ from each reference. */
   differsFromOld?: string[];
+  /** For `silent-wrong`: the components that differ from the new reference. */
   differsFromNew?: string[];
   /** One line for people. */
   summary: string;
@@ -103,10 +134,13 @@ export interface SweepOutcome {
 
 /** A run of consecutive swept crash points with the same class (and panic kind / topology). */
 export interface SweepSegment {
+  /** First crash point (k) of the run. */
   from: number;
+  /** Last crash point (k) of the run, inclusive. */
   to: number;
   /** How many swept points the run holds (to − from + 1 when exhaustive). */
   points: number;
+  /** The class every point of the run shares. */
   class: OutcomeClass;
   /** Panic kind, restored CPU list, …: what the points of the run share. */
   detail: string;
@@ -114,8 +148,11 @@ export interface SweepSegment {
 
 /** The result of {@link crashSweep}. */
 export interface SweepReport {
+  /** The scenario's name. */
   scenario: string;
+  /** The store unit swept. */
   granularity: SweepGranularity;
+  /** The sampling seed (reported even for an exhaustive sweep). */
   seed: number;
   /** `sample` as given, or null for an exhaustive sweep. */
   sample: number | null;
@@ -123,30 +160,52 @@ export interface SweepReport {
   save: {
     /** Index of the save step in the lifecycle. */
     step: number;
+    /** The save's field 3 list. */
     cpusWithMappedInterruptsNoIo: number[];
+    /** The save's field 4 list. */
     cpusWithOutstandingIo: number[];
+    /** GPA of the payload store. */
     payloadAt: bigint;
+    /** Payload length in bytes. */
     payloadLen: number;
+    /** GPA of the header store (the persisted region's start). */
     headerAt: bigint;
     /** The 32 header bytes in memory before the save (decoded; magic may be anything). */
     oldHeader: PersistedStateHeader;
+    /** The header the save writes. */
     newHeader: PersistedStateHeader;
     /** `protobuf_payload_len` of the old header when its magic is valid, else null. */
     oldPayloadLen: number | null;
   };
   /** Index of the boot step whose inputs boot every crash point (null: the last boot's inputs, no later boot step). */
   nextBootStep: number | null;
-  units: { payload: number; header: number; total: number };
+  /** The save's store units: N = `total` = `payload` + `header`. */
+  units: {
+    /** Units of the payload store. */
+    payload: number;
+    /** Units of the header store (32 bytes, or 4 u64 stores). */
+    header: number;
+    /** All units, N. */
+    total: number;
+  };
   /** Crash points swept (N + 1 when exhaustive). */
   points: number;
   /** The crash points swept, ascending, when sampling (`sample` < N + 1); null when exhaustive. */
   sampledPoints: number[] | null;
-  references: { old: ReferenceOutcome; new: ReferenceOutcome };
+  /** The two boots every crash point is classified against. */
+  references: {
+    /** The next boot from memory before the save (k = 0). */
+    old: ReferenceOutcome;
+    /** The next boot from memory after the complete save (k = N). */
+    new: ReferenceOutcome;
+  };
+  /** Swept points per outcome class (every class present, zero or not). */
   counts: Record<OutcomeClass, number>;
   /** Panic kind → count, sorted by kind. */
   panicKinds: Record<string, number>;
   /** The first (lowest k) outcome of each class that occurred. */
   firstExamples: Partial<Record<OutcomeClass, SweepOutcome>>;
+  /** The swept points as runs of one class, ascending. */
   segments: SweepSegment[];
 }
 
@@ -287,7 +346,7 @@ export function crashSweep(scenario: Scenario, options: CrashSweepOptions): Swee
   };
 }
 
-/** The save's stores split into units, in store order: payload first, then header (§5.3). */
+/** The save's stores split into units, in store order: payload first, then header (as `write_persisted_info` writes them). */
 function storeUnits(plan: SavePlan, granularity: SweepGranularity): StoreUnit[] {
   const units: StoreUnit[] = [];
   for (const store of plan.stores) {
@@ -472,14 +531,26 @@ function segmentsOf(outcomes: readonly SweepOutcome[]): SweepSegment[] {
 
 /** The CPU lists of the default scenario's two saves (see {@link defaultCrashSweepScenarioJson}). */
 export const DEFAULT_SWEEP_SAVES = {
-  first: { cpus_with_mapped_interrupts_no_io: [7], cpus_with_outstanding_io: [1, 5] },
-  second: { cpus_with_mapped_interrupts_no_io: [], cpus_with_outstanding_io: [3] },
+  /** The first servicing's lists (the longer payload). */
+  first: {
+    /** Field 3. */
+    cpus_with_mapped_interrupts_no_io: [7],
+    /** Field 4. */
+    cpus_with_outstanding_io: [1, 5],
+  },
+  /** The second servicing's lists: the swept save, 4 bytes shorter. */
+  second: {
+    /** Field 3 (empty, so not on the wire). */
+    cpus_with_mapped_interrupts_no_io: [],
+    /** Field 4. */
+    cpus_with_outstanding_io: [3],
+  },
 } as const;
 
 /**
  * The default crash-sweep scenario as scenario-format JSON: worked example A's inputs and the
  * lifecycle boot → save → boot → save → boot. The swept save is the SECOND one, and its
- * payload is shorter than the first (handoff.md §13.1b): both encode the same 324-byte
+ * payload is shorter than the first (a stale header over a shorter payload): both encode the same 324-byte
  * `/openhcl` map, then the first adds no_io [7] and outstanding [1, 5] (`1a 01 07 22 02 01 05`,
  * 331 bytes in all) and the second only outstanding [3] (`22 01 03`, 327 bytes). The first
  * payload's tail stays in memory behind the second, so a crash between the two stores leaves
@@ -489,7 +560,7 @@ export const DEFAULT_SWEEP_SAVES = {
 export function defaultCrashSweepScenarioJson(): Record<string, unknown> {
   return {
     name: 'crash-sweep default: example A, second servicing saves a shorter payload',
-    tags: ['crash-sweep', 'handoff.md §13.1'],
+    tags: ['crash-sweep', 'torn-write'],
     ...exampleAInputs(),
     lifecycle: [
       { op: 'boot' },

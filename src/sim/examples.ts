@@ -1,5 +1,5 @@
 /**
- * Worked example A of shared/vectors, the project's reference VM: x86, 64 MiB of
+ * Worked example A of test/vectors/boot-worked-examples.json, the project's reference VM: x86, 64 MiB of
  * VTL2 RAM at 128 MiB (the IGVM loader's default base), Host allocation mode,
  * one NUMA node, 2 CPUs, the release heuristic pool (2 MiB). Copied here so the
  * library's demos and campaigns work without the shared vectors; tests check
@@ -42,7 +42,14 @@ const EXAMPLE_A_INPUTS = {
 } as const;
 
 /** Example A's `shim_params`, `host_dt` and `cmdline_options` in scenario-format JSON (a fresh copy). */
-export function exampleAInputs(): { shim_params: Record<string, unknown>; host_dt: Record<string, unknown>; cmdline_options: Record<string, unknown> } {
+export function exampleAInputs(): {
+  /** The image layout: 64 MiB of VTL2 memory at 128 MiB, the 2 MiB persisted region at its start. */
+  shim_params: Record<string, unknown>;
+  /** The host device tree: Host allocation mode, one NUMA node, 2 CPUs. */
+  host_dt: Record<string, unknown>;
+  /** The command line: the release heuristic private pool. */
+  cmdline_options: Record<string, unknown>;
+} {
   return structuredClone(EXAMPLE_A_INPUTS) as never;
 }
 
@@ -51,16 +58,15 @@ const vtl2 = (start: bigint, end: bigint, vtlType: number) => mem(start, end, vt
 const vtl0 = (start: bigint, end: bigint) => mem(start, end, Vtl.VTL0, Igvm.MEMORY);
 
 /**
- * A saved state for codec examples and tests: the `/openhcl` memory map that
- * OpenHCL's first boot produces for worked example A of the boot vectors (test/vectors/boot-worked-examples.json) (x86, Host allocation mode, 64 MiB of VTL2 RAM at
- * 128 MiB, one NUMA node, a heuristic 2 MiB private pool), with CPU 2 having
- * mapped interrupts and CPU 1 outstanding IO at save time.
- */
-/**
  * The `/openhcl` memory map OpenHCL's first boot of example A produces, as
  * usermode saves it (`partition_memory` and `partition_mmio`, 324 bytes encoded).
  */
-export function exampleAMap(): { partitionMemory: MemoryEntry[]; partitionMmio: MmioEntry[] } {
+export function exampleAMap(): {
+  /** The map's RAM entries, in address order (the payload's field 1). */
+  partitionMemory: MemoryEntry[];
+  /** The map's MMIO entries (the payload's field 2). */
+  partitionMmio: MmioEntry[];
+} {
   return {
     partitionMemory: [
       vtl0(0x0n, 0x800_0000n),

@@ -1,7 +1,7 @@
 /**
  * Generations: service the same VM N times (`simulate --generations N`), optionally with the
  * host or the image drifting between servicings, and check at every restore that what the
- * boot shim carries over (handoff.md §7.12–7.13) stayed put.
+ * boot shim carries over (`topology_from_persisted_state`: persisted span, pool ranges, MMIO) stayed put.
  *
  * Generation 0 is the scenario's first boot (its lifecycle runs up to and including its first
  * boot step; everything after is ignored). Each later generation g is: usermode's servicing
@@ -13,18 +13,18 @@
  * kind's draws: kind i of {@link DRIFT_KINDS} uses `mulberry32((seed + 0x9e3779b9 * (i + 1)) >>> 0)`):
  * - `used`: the new image is larger — `shim_params.used.end` grows by 1–64 pages
  *   (`1 + floor(rng() * 64)`) per generation. Once it overlaps a carried pool range, restore
- *   panics "right not sorted" (§15.11; touching is fine).
+ *   panics "right not sorted" (the address-space `init` walk; touching is fine).
  * - `host-memory`: the host changes VTL0 RAM only — one change per generation, each on a
  *   `MEMORY` entry of at least 4 MiB: split it in two at a 2 MiB boundary (the host reports
  *   the same RAM as more entries, e.g. per memory slot), or lower its end by 1–16 × 2 MiB
  *   (VTL0 RAM removed; never below 2 MiB). VTL2_PROTECTABLE entries are never touched: in Host
- *   mode changing them makes restore panic vtl2_ram_mismatch (§7.8, scenario D), which the
+ *   mode changing them makes restore panic vtl2_ram_mismatch (the Host-mode cross-check, scenario D), which the
  *   vectors pin already. The `/openhcl` map then legitimately changes (its VTL0 part comes from
  *   the current host), so that invariant is not checked. Many splits eventually overflow the
- *   64 KiB decode heap (§15.25) — a real limit, reported as a panic.
+ *   64 KiB decode heap (about 512 memory entries) — a real limit, reported as a panic.
  * - `mmio`: the host moves its VMBus MMIO windows — a window above all host RAM moves up by
  *   1–16 × 64 MiB; a window below the top of RAM (in a gap) loses 1–16 × 2 MiB off its end
- *   (never below 2 MiB). Restore must ignore both (§7.13): the MMIO invariants hold.
+ *   (never below 2 MiB). Restore must ignore both (it takes MMIO from the saved state only): the MMIO invariants hold.
  * - `cpus`: each save's CPU lists (no-IO and outstanding-IO) are drawn: 0–3 distinct CPU ids
  *   each (sorted) from `[0, cpu_count)`. Without it every save uses the scenario's first save
  *   step's lists (or empty lists).
@@ -33,7 +33,7 @@
  * boot restored from persisted state (`path`); against generation 0: `pool_ranges`,
  * `vtl0_mmio`, `vtl2_mmio`, `persisted_span` (the PersistedStateHeader/Payload `/memreserve/`
  * entries) and, without `host-memory` drift, `openhcl_memory_map`; against the save just made:
- * `sidecar_excluded_cpus` (the lists' sorted union, §7.5).
+ * `sidecar_excluded_cpus` (the lists' sorted union).
  */
 import { Vtl2PersistError } from '../errors.js';
 import type { BootResult } from '../boot/boot.js';
@@ -53,12 +53,14 @@ export class GenerationsError extends Vtl2PersistError {
 
 /** The drift kinds, in stream order. */
 export const DRIFT_KINDS = ['used', 'host-memory', 'mmio', 'cpus'] as const;
+/** One kind of change between servicings (see the module comment for what each changes). */
 export type DriftKind = (typeof DRIFT_KINDS)[number];
 
 /** Options of {@link runGenerations}. */
 export interface GenerationsOptions {
   /** Generations to run, generation 0 (the first boot) included; at least 1. */
   generations: number;
+  /** The drift kinds to apply between servicings; empty for a steady VM. */
   drift: DriftKind[];
   /** Seed of the drift PRNG streams (a u32). */
   seed: number;
@@ -68,43 +70,85 @@ export interface GenerationsOptions {
 
 /** One invariant at one generation; `before`/`after` (JSON values) are given when it failed. */
 export interface InvariantCheck {
+  /** The invariant, e.g. `pool_ranges` or `sidecar_excluded_cpus`. */
   name: string;
+  /** Whether it held. */
   ok: boolean;
+  /** One line saying what was compared or what differed. */
   detail: string;
+  /** The reference value (generation 0's, or the save's), when it failed. */
   before?: unknown;
+  /** This generation's value, when it failed. */
   after?: unknown;
 }
 
 /** One generation's boot. */
 export interface GenerationResult {
+  /** 0 for the first boot, g for the boot after the g-th servicing. */
   generation: number;
+  /** The boot's path, or `panic`. */
   path: 'host' | 'persisted' | 'panic';
   /** Why this path (success only). */
   reason?: string;
   /** Panic only. */
   attemptedPath?: 'host' | 'persisted';
+  /** Panic only: the panic's stable kind. */
   panicKind?: PanicKind;
+  /** Panic only: the panic text. */
   panic?: string;
   /** The save before this boot (generation ≥ 1): its CPU lists, and its error if it failed. */
-  save?: { noIo: number[]; outstanding: number[]; error?: string };
+  save?: {
+    /** The save's field 3 list. */
+    noIo: number[];
+    /** The save's field 4 list. */
+    outstanding: number[];
+    /** Why the save failed, if it did. */
+    error?: string;
+  };
   /** The drift applied before this boot, one line per change. */
   drift: string[];
+  /** The invariants checked at this generation (none at generation 0 or when the boot panicked). */
   invariants: InvariantCheck[];
 }
 
 /** A whole campaign. */
 export interface GenerationsReport {
+  /** The scenario's name. */
   scenario: string;
+  /** The seed the drift streams were drawn from. */
   seed: number;
+  /** The drift kinds applied. */
   drift: DriftKind[];
   /** Generations asked for (the run stops earlier at a panic). */
   generations: number;
+  /** One result per generation run, generation 0 first. */
   results: GenerationResult[];
   /** The first generation whose boot would panic in the real openhcl_boot, or null. */
   firstPanicGeneration: number | null;
   /** Every failed invariant, in order. */
-  violations: { generation: number; invariant: string; before: unknown; after: unknown }[];
-  counts: { run: number; restored: number; fresh: number; panicked: number; violations: number };
+  violations: {
+    /** The generation it failed at. */
+    generation: number;
+    /** The invariant's name. */
+    invariant: string;
+    /** The reference value. */
+    before: unknown;
+    /** The value at that generation. */
+    after: unknown;
+  }[];
+  /** Totals over the campaign. */
+  counts: {
+    /** Generations run. */
+    run: number;
+    /** Boots that took the persisted path. */
+    restored: number;
+    /** Boots that took the host path. */
+    fresh: number;
+    /** Boots that panicked (0 or 1: the campaign stops at a panic). */
+    panicked: number;
+    /** Failed invariants. */
+    violations: number;
+  };
 }
 
 const PAGE = 0x1000n;
@@ -156,13 +200,13 @@ export function runGenerations(scenario: Scenario, options: GenerationsOptions):
   };
 
   const results: GenerationResult[] = [entry(0, first, [], [])];
-  const reference = bootResultToJson(first);
+  const reference: Record<string, unknown> = bootResultToJson(first);
   options.onProgress?.(0);
   for (let g = 1; g < options.generations && results[g - 1]!.path !== 'panic'; g++) {
     const changes: string[] = [];
     const cpus = drift.includes('cpus') ? { noIo: drawCpus(), outstanding: drawCpus() } : fixedCpus;
     const saved = vm.save(cpus);
-    const save = { noIo: [...cpus.noIo], outstanding: [...cpus.outstanding], ...(typeof saved['error'] === 'string' && { error: saved['error'] }) };
+    const save = { noIo: [...cpus.noIo], outstanding: [...cpus.outstanding], ...('error' in saved && { error: saved.error }) };
     if (drift.includes('cpus')) changes.push(`cpus: no_io [${cpus.noIo.join(', ')}], outstanding [${cpus.outstanding.join(', ')}]`);
 
     if (drift.includes('used')) {
@@ -255,7 +299,7 @@ export function runGenerations(scenario: Scenario, options: GenerationsOptions):
   }
 
   function invariants(r: BootResult, save: NonNullable<GenerationResult['save']>): InvariantCheck[] {
-    const now = bootResultToJson(r);
+    const now: Record<string, unknown> = bootResultToJson(r);
     const checks: InvariantCheck[] = [];
     const check = (name: string, before: unknown, after: unknown, what: string, same = 'unchanged', differs = 'changed: before') => {
       const ok = JSON.stringify(before) === JSON.stringify(after);

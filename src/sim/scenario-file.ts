@@ -1,6 +1,7 @@
 /**
- * Scenario files (shared/spec/scenario-format.md): one VM, its boot inputs, optional initial
- * guest memory, and a lifecycle of boot / save / corrupt steps, read into typed data.
+ * Scenario files (docs/scenario-format.md; JSON Schema schema/scenario.schema.json): one VM,
+ * its boot inputs, optional initial guest memory, and a lifecycle of boot / save / corrupt
+ * steps, read into typed data.
  *
  * Everything is validated here, up front — including each boot step's overrides merged onto its
  * base — so a runner never meets bad input halfway through a lifecycle. Errors are
@@ -27,27 +28,36 @@ import {
   readU64,
 } from '../boot/inputs.js';
 import type { CmdlineOptions, HostDt, ShimParams } from '../boot/types.js';
+import { JsonTextError, parseJsonText, quoteInput } from '../format/json-text.js';
 
 /** A JSON object as it appears in the file, before parsing. */
 export type JsonObject = Record<string, unknown>;
 
 /** The raw JSON of the three boot inputs, kept so overrides can be merged and re-parsed. */
 export interface RawBootInputs {
+  /** `shim_params` as written. */
   shimParams: JsonObject;
+  /** `host_dt` as written. */
   hostDt: JsonObject;
+  /** `cmdline_options` as written (`{}` when absent). */
   cmdlineOptions: JsonObject;
 }
 
 /** The parsed inputs one boot runs with. */
 export interface BootInputs {
+  /** The image layout this boot sees. */
   shimParams: ShimParams;
+  /** The host device tree this boot sees. */
   hostDt: HostDt;
+  /** The command-line options this boot sees. */
   cmdlineOptions: CmdlineOptions;
 }
 
 /** Bytes placed in guest memory before the first step. */
 export interface MemoryImage {
+  /** GPA of the first byte. */
   addr: bigint;
+  /** The bytes to place there. */
   bytes: Uint8Array;
 }
 
@@ -59,6 +69,7 @@ export interface Scenario {
   tags: string[];
   /** The base inputs every boot starts from. */
   shimParams: ShimParams;
+  /** Parsed `host_dt`, the base host device tree. */
   hostDt: HostDt;
   /** Parsed `cmdline_options` (default: all upstream defaults, see `parseCmdlineOptions`). */
   cmdlineOptions: CmdlineOptions;
@@ -77,12 +88,19 @@ export interface Scenario {
  * Only keys present in the file are present here.
  */
 export interface BootStep {
+  /** Narrows a step to a boot. */
   op: 'boot';
+  /** `shim_params`: replaces the scenario's for this boot (a new image). */
   shimParams?: ShimParams;
+  /** `host_dt`: replaces the scenario's for this boot. */
   hostDt?: HostDt;
+  /** `cmdline_options`: replaces the scenario's for this boot. */
   cmdlineOptions?: CmdlineOptions;
+  /** `shim_params_override`: keys merged over the base `shim_params`. */
   shimParamsOverride?: JsonObject;
+  /** `host_dt_override`: keys merged over the base `host_dt`. */
   hostDtOverride?: JsonObject;
+  /** `cmdline_options_override`: keys merged over the base `cmdline_options`. */
   cmdlineOptionsOverride?: JsonObject;
   /** Raw JSON of the wholesale replacements given, so an override can merge onto them. */
   raw?: Partial<RawBootInputs>;
@@ -90,8 +108,11 @@ export interface BootStep {
 
 /** `{"op": "save"}`: the usermode writer. Lists default to `[]`, `crash_before_header` to false. */
 export interface SaveStep {
+  /** Narrows a step to a save. */
   op: 'save';
+  /** `cpus_with_mapped_interrupts_no_io`: the payload's field 3, written as given. */
   cpusWithMappedInterruptsNoIo: number[];
+  /** `cpus_with_outstanding_io`: the payload's field 4, written as given. */
   cpusWithOutstandingIo: number[];
   /** Write the payload and stop before the header (a torn save). */
   crashBeforeHeader: boolean;
@@ -99,7 +120,9 @@ export interface SaveStep {
 
 /** `{"op": "corrupt"}`: change memory relative to the latest boot's `persisted_state.start`. */
 export interface CorruptStep {
+  /** Narrows a step to a corruption. */
   op: 'corrupt';
+  /** What to change. */
   corruption: Corruption;
 }
 
@@ -112,11 +135,48 @@ export type Step = BootStep | SaveStep | CorruptStep;
  * adds a signed `delta` to `protobuf_payload_len`, wrapping at 2^64 when applied.
  */
 export type Corruption =
-  | { kind: 'write'; offset: bigint; bytes: Uint8Array }
-  | { kind: 'zero'; offset: bigint; len: bigint }
-  | { kind: 'bitflip'; offset: bigint; bit: number }
-  | { kind: 'header'; magic?: bigint; protobufBase?: bigint; protobufRegionLen?: bigint; protobufPayloadLen?: bigint }
-  | { kind: 'payload_len_delta'; delta: bigint };
+  | {
+      /** Overwrite bytes. */
+      kind: 'write';
+      /** Where, from `persisted_state.start`. */
+      offset: bigint;
+      /** The bytes written. */
+      bytes: Uint8Array;
+    }
+  | {
+      /** Zero a span. */
+      kind: 'zero';
+      /** Where, from `persisted_state.start`. */
+      offset: bigint;
+      /** Bytes zeroed. */
+      len: bigint;
+    }
+  | {
+      /** Flip one bit. */
+      kind: 'bitflip';
+      /** The byte, from `persisted_state.start`. */
+      offset: bigint;
+      /** The bit within it, 0 (least significant) to 7. */
+      bit: number;
+    }
+  | {
+      /** Set header fields. */
+      kind: 'header';
+      /** New `magic`. */
+      magic?: bigint;
+      /** New `protobuf_base`. */
+      protobufBase?: bigint;
+      /** New `protobuf_region_len`. */
+      protobufRegionLen?: bigint;
+      /** New `protobuf_payload_len`. */
+      protobufPayloadLen?: bigint;
+    }
+  | {
+      /** Adjust `protobuf_payload_len`. */
+      kind: 'payload_len_delta';
+      /** Signed change, wrapping at 2^64. */
+      delta: bigint;
+    };
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
@@ -180,16 +240,20 @@ export function defaultLifecycle(): Step[] {
 
 /**
  * Reads an already-parsed scenario file: one scenario object, an array of them, or
- * `{"scenarios": [...]}` (recognised by its `scenarios` key; `_`-prefixed comment keys may sit
- * beside it). `fileName`, if given, is recorded on any InputError (`file`) and prefixes its
- * message; paths stay relative to the file's root. An empty list is allowed and gives `[]`.
+ * `{"scenarios": [...]}` (recognised by its `scenarios` key; a `"$schema"` string and
+ * `_`-prefixed comment keys may sit beside it). `fileName`, if given, is recorded on any
+ * InputError (`file`) and prefixes its message; paths stay relative to the file's root. An
+ * empty list is allowed and gives `[]`. The rules are the ones docs/scenario-format.md
+ * documents and schema/scenario.schema.json encodes (less the few cross-field rules a schema
+ * cannot express, listed there).
  * @throws {InputError}
  */
 export function parseScenarioFile(value: unknown, fileName?: string): Scenario[] {
   try {
     if (Array.isArray(value)) return value.map((v, i) => parseScenario(v, `[${i}]`, i));
     if (value !== null && typeof value === 'object' && Object.hasOwn(value, 'scenarios')) {
-      const o = readObject(value, '', ['scenarios']);
+      const o = readObject(value, '', ['$schema', 'scenarios']);
+      readSchemaKey(o, '');
       return readList(need(o, 'scenarios', ''), 'scenarios', (v) => v).map((v, i) => parseScenario(v, `scenarios[${i}]`, i));
     }
     return [parseScenario(value, '', 0)];
@@ -205,106 +269,28 @@ export function parseScenarioFile(value: unknown, fileName?: string): Scenario[]
  * @throws {InputError}
  */
 export function parseScenarioFileText(text: string, fileName?: string): Scenario[] {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = parseJsonText(text);
   } catch (e) {
-    if (!(e instanceof SyntaxError)) throw e;
-    throw new InputError('bad_json', '', jsonErrorDetail(body, e.message), fileName);
+    if (!(e instanceof JsonTextError)) throw e;
+    throw new InputError('bad_json', '', e.detail, fileName);
   }
   return parseScenarioFile(value, fileName);
 }
 
-/**
- * "not valid JSON at line L, column C: …" (1-based). V8's own messages cannot be relied on for
- * a location — "Unexpected token" errors carry a source snippet but no position — so the
- * location comes from {@link jsonErrorAt}, a small JSON scanner that stops at the first error.
- */
-function jsonErrorDetail(text: string, v8Message: string): string {
-  const found = jsonErrorAt(text);
-  if (found === undefined) return `not valid JSON: ${v8Message}`; // our scanner disagrees with V8; keep V8's word
-  const before = text.slice(0, found.offset);
-  const line = before.split('\n').length;
-  const column = found.offset - (before.lastIndexOf('\n') + 1) + 1;
-  const ch = text[found.offset];
-  const got = ch === undefined ? 'the text ends' : `found ${JSON.stringify(ch)}`;
-  return `not valid JSON at line ${line}, column ${column}: expected ${found.expected}, but ${got}`;
-}
-
-const JSON_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
-const JSON_SCALAR = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null/y;
-
-/**
- * Where RFC 8259 JSON `text` first goes wrong, and what was expected there; undefined if it is
- * valid. Iterative (an explicit stack), so deep nesting cannot overflow the call stack. A bad
- * string is reported at its opening quote.
- */
-function jsonErrorAt(text: string): { offset: number; expected: string } | undefined {
-  const stack: string[] = [];
-  let i = 0;
-  let state: 'value' | 'key' | 'after' = 'value';
-  const skipWs = () => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const match = (re: RegExp): boolean => {
-    re.lastIndex = i;
-    if (!re.test(text)) return false;
-    i = re.lastIndex;
-    return true;
-  };
-  for (;;) {
-    skipWs();
-    const c = text[i];
-    if (state === 'value') {
-      if (c === '{' || c === '[') {
-        stack.push(c === '{' ? '}' : ']');
-        i++;
-        skipWs();
-        if (text[i] === stack[stack.length - 1]) {
-          stack.pop();
-          i++;
-          state = 'after';
-        } else {
-          state = c === '{' ? 'key' : 'value';
-        }
-      } else if (match(JSON_STRING) || match(JSON_SCALAR)) {
-        state = 'after';
-      } else {
-        return { offset: i, expected: c === '"' ? 'a valid string (closed, no raw control characters, valid escapes)' : 'a value' };
-      }
-    } else if (state === 'key') {
-      if (!match(JSON_STRING)) return { offset: i, expected: 'a double-quoted property name' };
-      skipWs();
-      if (text[i] !== ':') return { offset: i, expected: "':' after the property name" };
-      i++;
-      state = 'value';
-    } else {
-      const close = stack[stack.length - 1];
-      if (close === undefined) return i < text.length ? { offset: i, expected: 'the end of the text' } : undefined;
-      if (c === ',') {
-        i++;
-        state = close === '}' ? 'key' : 'value';
-      } else if (c === close) {
-        stack.pop();
-        i++;
-      } else {
-        return { offset: i, expected: `',' or '${close}'` };
-      }
-    }
-  }
-}
-
-const SCENARIO_KEYS = ['name', 'tags', 'shim_params', 'host_dt', 'cmdline_options', 'initial_memory', 'lifecycle'] as const;
+const SCENARIO_KEYS = ['$schema', 'name', 'tags', 'shim_params', 'host_dt', 'cmdline_options', 'initial_memory', 'lifecycle'] as const;
 
 /**
  * One scenario object at `path` (the `index`-th of its file, for the default name).
  * Required: `shim_params`, `host_dt`. Optional: `name`, `tags`, `cmdline_options` (default
- * `{}`), `initial_memory` (default `[]`), `lifecycle` (default {@link defaultLifecycle}).
+ * `{}`), `initial_memory` (default `[]`), `lifecycle` (default {@link defaultLifecycle}), and
+ * `$schema` (ignored).
  * @throws {InputError}
  */
 export function parseScenario(value: unknown, path = '', index = 0): Scenario {
   const o = readObject(value, path, SCENARIO_KEYS);
+  readSchemaKey(o, path);
   const at = (key: string) => joinPath(path, key);
   const name = field(o, 'name');
   const tags = field(o, 'tags');
@@ -330,6 +316,15 @@ export function parseScenario(value: unknown, path = '', index = 0): Scenario {
     initialMemory: memory === undefined ? [] : readList(memory, at('initial_memory'), memoryImage),
     lifecycle: lifecycle === undefined ? defaultLifecycle() : readList(lifecycle, at('lifecycle'), (v, p) => parseStep(v, p, base)),
   };
+}
+
+/**
+ * `"$schema"`: the JSON Schema an editor validates the file with. It means nothing to the
+ * run, but a non-string there is a mistake worth reporting rather than ignoring.
+ */
+function readSchemaKey(o: JsonObject, path: string): void {
+  const v = field(o, '$schema');
+  if (v !== undefined) readString(v, joinPath(path, '$schema'));
 }
 
 /** `{addr, hex}`; the bytes must fit below 2^64. */
@@ -474,7 +469,7 @@ function readDelta(value: unknown, path: string): bigint {
     v = BigInt(value);
   } else if (typeof value === 'string') {
     const m = /^\s*([+-]?)(0x[0-9a-f]+|[0-9]+)\s*$/i.exec(value);
-    if (m?.[2] === undefined) throw new InputError('bad_value', path, `${JSON.stringify(value)} is not a signed decimal or 0x-hex integer`);
+    if (m?.[2] === undefined) throw new InputError('bad_value', path, `${quoteInput(value)} is not a signed decimal or 0x-hex integer`);
     v = m[1] === '-' ? -BigInt(m[2]) : BigInt(m[2]);
   } else {
     throw new InputError('wrong_type', path, `expected an integer or a string, got ${kindOf(value)}`);

@@ -1,6 +1,7 @@
 /**
  * src/usermode — what OpenHCL's usermode does with the boot shim's output: parse the /openhcl
- * map and, at servicing time, write the persisted state (handoff.md §5, §11.4).
+ * map and, at servicing time, write the persisted state (upstream `bootloader_fdt_parser`, `underhill_core`
+ * `loader/vtl2_config` `write_persisted_info`).
  * Depends only on src/format and src/memory.
  */
 export {

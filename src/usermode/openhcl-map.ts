@@ -1,7 +1,7 @@
 /**
- * Usermode's reading of the `/openhcl` memory map the boot shim wrote (handoff.md §11.4): a
+ * Usermode's reading of the `/openhcl` memory map the boot shim wrote (upstream `parse_openhcl`): a
  * port of the relevant part of `bootloader_fdt_parser`. Its result (`ParsedBootDtInfo`
- * upstream) is what the writer later persists (§5.2), so every rule that decides what gets
+ * upstream) is what the writer later persists (`write_persisted_info`), so every rule that decides what gets
  * saved lives here.
  *
  * Errors are upstream `anyhow` bails; they make `read_vtl2_params` fail, so usermode never
@@ -31,8 +31,11 @@ export interface OpenhclDtNode {
 
 /** A RAM entry of the map: a range of partition memory and what VTL2 uses it for. */
 export interface OpenhclMemoryEntry {
+  /** Narrows the entry to a RAM entry. */
   kind: 'memory';
+  /** The node's `reg` range. */
   range: MemoryRange;
+  /** `numa-node-id` of the node. */
   vnode: number;
   /** `MemoryVtlType`: VTL0 (0) or a VTL2 RAM type. */
   vtlType: number;
@@ -42,15 +45,18 @@ export interface OpenhclMemoryEntry {
 
 /** An MMIO entry: VTL0_MMIO (5) for `Vtl::Vtl0`, VTL2_MMIO (6) for `Vtl::Vtl2`. */
 export interface OpenhclMmioEntry {
+  /** Narrows the entry to an MMIO entry. */
   kind: 'mmio';
+  /** The node's `reg` range. */
   range: MemoryRange;
+  /** `MemoryVtlType`: VTL0_MMIO (5) or VTL2_MMIO (6). */
   vtlType: number;
 }
 
 /** One entry of usermode's `partition_memory_map`. */
 export type OpenhclMapEntry = OpenhclMemoryEntry | OpenhclMmioEntry;
 
-/** The parts of upstream `ParsedBootDtInfo` derived from `/openhcl` (handoff.md §11.4). */
+/** The parts of upstream `ParsedBootDtInfo` derived from `/openhcl` (`bootloader_fdt_parser` `parse_openhcl`). */
 export interface ParsedOpenhclMap {
   /** Every `/openhcl` entry, stable-sorted by start (upstream `sort_by_key`). */
   partitionMemoryMap: OpenhclMapEntry[];
@@ -59,7 +65,12 @@ export interface ParsedOpenhclMap {
   /** The single VTL2_RESERVED range, or `MemoryRange.EMPTY` when there is none. */
   vtl2ReservedRange: MemoryRange;
   /** VTL2_GPA_POOL ranges with their vnode, in map order. */
-  privatePoolRanges: { range: MemoryRange; vnode: number }[];
+  privatePoolRanges: {
+    /** The pool range. */
+    range: MemoryRange;
+    /** Its NUMA node. */
+    vnode: number;
+  }[];
   /** The single VTL2_PERSISTED_STATE_HEADER range. */
   vtl2PersistedHeader: MemoryRange;
   /** The single VTL2_PERSISTED_STATE_PROTOBUF range (the payload region). */
@@ -171,14 +182,14 @@ function single(
 }
 
 /**
- * Upstream `bootloader_fdt_parser` for the `/openhcl` `memory@` children (handoff.md §11.4).
+ * Upstream `bootloader_fdt_parser` for the `/openhcl` `memory@` children (`parse_openhcl`, `parse_memory_openhcl`).
  *
  * Each node is parsed in DT order (so the first bad node reports), the map is stable-sorted by
  * start, and the derived fields are computed in upstream's order: config ranges, reserved
  * range, pool ranges, persisted header, persisted protobuf region, VTL0 MMIO.
  *
  * Splitting matters here: the boot shim splits a VTL2 range at every host-entry boundary
- * (§15 item 18), so a header or payload range straddling two host entries arrives as two nodes
+ * (`write_dt`'s `walk_ranges`), so a header or payload range straddling two host entries arrives as two nodes
  * and is rejected with a "multiple …" error.
  *
  * @throws {UsermodeParseError} with the upstream text: "invalid vtl_usage … type for mmio node",

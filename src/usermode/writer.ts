@@ -1,12 +1,13 @@
 /**
- * The persisted-state writer (handoff.md §5): usermode's `write_persisted_info`, run once per
+ * The persisted-state writer: usermode's `write_persisted_info` (`underhill_core`
+ * `loader/vtl2_config/mod.rs`), run once per
  * servicing save. It encodes the `/openhcl` map it parsed at start-up plus the NVMe interrupt
  * CPU lists, writes the payload into the protobuf region and only then writes the 32-byte
  * header, so the next boot shim finds a valid magic only after the payload is in place.
  *
  * The two stores are planned first ({@link planSave}) and applied one by one
  * ({@link writePersistedState}), so a caller can stop the machine before, between or inside
- * them to model the torn writes of handoff.md §13.1.
+ * them to model torn writes (docs/servicing-walkthrough.md#what-a-torn-write-does).
  */
 import { Vtl2PersistError } from '../errors.js';
 import { encodeHeader, encodeSavedState, PERSISTED_STATE_MAGIC, type PersistedStateHeader, type SavedState } from '../format/index.js';
@@ -16,25 +17,27 @@ import { MemoryVtlType } from '../memory/vtl-type.js';
 import type { ParsedOpenhclMap } from './openhcl-map.js';
 
 /**
- * The NVMe interrupt state the writer persists (handoff.md §5.5): CPUs with mapped interrupts
+ * The NVMe interrupt state the writer persists (upstream `nvme_interrupt_state`): CPUs with mapped interrupts
  * but no outstanding IO (field 3) and CPUs with outstanding IO (field 4).
  */
 export interface SaveCpuLists {
+  /** Field 3, `cpus_with_mapped_interrupts_no_io`: CPUs with mapped device interrupts and no IO in flight. */
   noIo: readonly number[];
+  /** Field 4, `cpus_with_outstanding_io`: CPUs whose queues still have IO in flight. */
   outstanding: readonly number[];
 }
 
 /**
- * Builds the `SavedState` usermode persists (handoff.md §5.3 step 2):
+ * Builds the `SavedState` usermode persists (the state `write_persisted_info` encodes):
  * - `partitionMemory` = every memory entry of the map, in map order (sorted by start);
  * - `partitionMmio` = every MMIO entry in map order, Vtl0 → VTL0_MMIO (5), Vtl2 → VTL2_MMIO (6);
  * - the CPU lists exactly as given.
  *
  * The CPU lists are neither sorted, de-duplicated nor made disjoint. Upstream's
- * `nvme_interrupt_state` already yields sorted, de-duplicated, disjoint lists (§5.5), but a
+ * `nvme_interrupt_state` already yields sorted, de-duplicated, disjoint lists, but a
  * scenario's save step states the lists explicitly, and the vectors encode them verbatim
  * (worked example B saves no_io [0, 3] with outstanding [3]: both 3s are in the payload). The
- * reader takes the sorted union anyway (§7.5).
+ * reader takes the sorted union anyway (`topology_from_persisted_state`).
  */
 export function buildSavedState(parsed: ParsedOpenhclMap, cpus: SaveCpuLists): SavedState {
   const state: SavedState = { partitionMemory: [], partitionMmio: [], cpusWithMappedInterruptsNoIo: [...cpus.noIo], cpusWithOutstandingIo: [...cpus.outstanding] };
@@ -74,7 +77,7 @@ export interface SavePlan {
   payload: Uint8Array;
   /** The header that makes the payload visible to the next boot shim. */
   header: PersistedStateHeader;
-  /** `[payload store, header store]`: payload first, header second (handoff.md §5.3). */
+  /** `[payload store, header store]`: payload first, header second (as `write_persisted_info` does). */
   stores: [PlannedStore, PlannedStore];
 }
 
@@ -84,7 +87,7 @@ export type PersistedStateWriteErrorCode = 'payload_too_large' | 'header_too_lar
 /**
  * `write_persisted_info` failed. As upstream, every failure is wrapped as "failed to write
  * persisted info"; `message` is the whole `anyhow` chain (`{:#}`), outermost first, and
- * `context` holds its links. Servicing then fails non-destructively (handoff.md §5.4).
+ * `context` holds its links. Servicing then fails non-destructively (upstream `handle_servicing_inner` resumes the drivers).
  */
 export class PersistedStateWriteError extends Vtl2PersistError {
   declare readonly code: PersistedStateWriteErrorCode;
@@ -143,7 +146,13 @@ export function planSave(parsed: ParsedOpenhclMap, cpus: SaveCpuLists): SavePlan
  * machine before it (`'stop'`), or apply only its first `tornAfter` bytes and stop (a store torn by
  * a crash). Bounds checks happen before the hook is asked, as upstream checks before writing.
  */
-export type StoreAction = 'write' | 'stop' | { tornAfter: number };
+export type StoreAction =
+  | 'write'
+  | 'stop'
+  | {
+      /** Bytes of the store to apply before the machine stops (fewer than its length). */
+      tornAfter: number;
+    };
 
 /** Options of {@link writePersistedState}. */
 export interface WritePersistedStateOptions {
@@ -155,7 +164,9 @@ export interface WritePersistedStateOptions {
 
 /** One store as applied. */
 export interface AppliedStore {
+  /** Which of the save's two stores: the payload (first) or the header (second). */
   what: 'payload' | 'header';
+  /** GPA the store starts at. */
   gpa: bigint;
   /** Bytes actually written (less than the store's length when torn). */
   written: number;
@@ -178,7 +189,7 @@ export interface SaveResult {
 }
 
 /**
- * Upstream `write_persisted_info` (handoff.md §5.3): applies the planned stores in order, the
+ * Upstream `write_persisted_info`: applies the planned stores in order, the
  * payload at the start of the protobuf region and then the 32-byte header at the header range
  * start. Nothing else is touched: bytes after the payload keep their old content, and the rest
  * of the header page is left alone.
@@ -247,22 +258,29 @@ export function writePersistedState(
  */
 export const NO_RUNNING_INSTANCE_ERROR = 'no running instance (previous boot panicked or none)';
 
-/** The scenario-format output of a save step that ran (shared/spec/scenario-format.md). */
-export interface SaveStepJson {
+/** The scenario-format output of a save step that ran (docs/scenario-format.md#save-results). */
+export type SaveStepJson = {
+  /** Always `save`: the step this result belongs to. */
   op: 'save';
+  /** The encoded payload, lowercase hex, whether or not it reached memory. */
   payload_hex: string;
+  /** Payload length in bytes. */
   payload_len: number;
+  /** GPA the payload was written at, hex; null if the machine stopped before any of it. */
   payload_written_at: string | null;
   /** Null after `crash_before_header` (or any stop before the header store completed). */
   header_hex: string | null;
+  /** GPA of the header store, hex; null if it did not complete. */
   header_written_at: string | null;
-}
+};
 
 /** The scenario-format output of a save step that could not run or failed. */
-export interface SaveStepErrorJson {
+export type SaveStepErrorJson = {
+  /** Always `save`: the step this result belongs to. */
   op: 'save';
+  /** Why the save could not run (e.g. no running instance) or failed (e.g. payload larger than its region). */
   error: string;
-}
+};
 
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 

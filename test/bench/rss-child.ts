@@ -25,10 +25,10 @@ if (mode === 'demo') {
   const first = vm.boot();
   const save = vm.save(DEMO_CPUS);
   const restore = vm.boot();
-  ok = first.path === 'host' && restore.path === 'persisted' && save['error'] === undefined;
+  ok = first.path === 'host' && restore.path === 'persisted' && !('error' in save);
   const pool = restore.path === 'panic' ? [] : restore.poolRanges;
   const poolBytes = pool.reduce((s, r) => s + (r.end - r.start), 0n);
-  detail = first.path === 'panic' ? `first boot panic: ${first.panic}` : restore.path === 'panic' ? `restore panic: ${restore.panic}` : `first ${first.path}, restore ${restore.path}, payload ${String(save['payload_len'])} bytes, pool ${poolBytes / (1n << 20n)} MiB in ${pool.length} range(s)`;
+  detail = first.path === 'panic' ? `first boot panic: ${first.panic}` : restore.path === 'panic' ? `restore panic: ${restore.panic}` : `first ${first.path}, restore ${restore.path}, payload ${'error' in save ? '?' : save.payload_len} bytes, pool ${poolBytes / (1n << 20n)} MiB in ${pool.length} range(s)`;
 }
 const usage = process.memoryUsage();
 console.log(

@@ -102,7 +102,7 @@ describe('Rust Debug formatting', () => {
   it('debugUsage wraps reserved types in Reserved(…)', () => {
     expect(['Free', 'Used', 'Vtl2GpaPool'].map((u) => debugUsage(u as 'Free'))).toEqual(['Free', 'Used', 'Reserved(Vtl2GpaPool)']);
   });
-  it('usageToVtlType follows §1.4', () => {
+  it('usageToVtlType follows upstream From<AddressUsage> for MemoryVtlType', () => {
     const table: [Parameters<typeof usageToVtlType>[0], number][] = [
       ['Free', 1], ['Used', 1], ['Vtl2Config', 2], ['Vtl2Reserved', 7], ['SidecarImage', 3], ['SidecarNode', 4],
       ['Vtl2GpaPool', 8], ['TdxPageTables', 9], ['BootshimLogBuffer', 10], ['PersistedStateHeader', 11], ['PersistedStatePayload', 12],
@@ -111,7 +111,7 @@ describe('Rust Debug formatting', () => {
   });
 });
 
-describe('AddressSpaceManager.init (§9.3)', () => {
+describe('AddressSpaceManager.init (upstream AddressSpaceManagerBuilder::init)', () => {
   it('builds the base layout: Used / reserved pieces inside used, Free outside', () => {
     const m = AddressSpaceManager.init(baseInit());
     expect(show(m)).toEqual(BASE_ENTRIES);
@@ -152,7 +152,7 @@ describe('AddressSpaceManager.init (§9.3)', () => {
     expect(show(mgr)).toEqual(BASE_ENTRIES);
   });
 
-  describe('RamLen (§1.7: at most 64 VTL2 RAM entries)', () => {
+  describe('RamLen (MAX_VTL2_RAM_RANGES: at most 64 VTL2 RAM entries)', () => {
     const ram = (n: number) => Array.from({ length: n }, (_, i) => ({ range: R(BigInt(i) * MiB, BigInt(i + 1) * MiB), vnode: 0 }));
     it('64 entries are accepted', () => {
       const m = AddressSpaceManager.init(baseInit({ vtl2Ram: ram(MAX_VTL2_RAM_RANGES) }));
@@ -188,7 +188,7 @@ describe('AddressSpaceManager.init (§9.3)', () => {
     });
   });
 
-  describe('persisted span split (§9.3.2, §15.13)', () => {
+  describe('persisted span split (header page, then payload)', () => {
     it('a 1-page span gives a header and an empty (absent) payload', () => {
       const m = AddressSpaceManager.init(baseInit({ persistedSpan: R(0n, PAGE) }));
       expect(show(m).slice(0, 2)).toEqual(['0x0..0x1000 v0 PersistedStateHeader', '0x1000..0x7c000 v0 Used']);
@@ -217,7 +217,7 @@ describe('AddressSpaceManager.init (§9.3)', () => {
     });
   });
 
-  describe('ReservedRangeOutsideBootshimUsed (§9.3.4, §15.14)', () => {
+  describe('ReservedRangeOutsideBootshimUsed (reserved ranges walked against used)', () => {
     const used = R(0n, MiB);
     const usedDbg = 'MemoryRange { start: 0, end: 1048576 }';
     it.each<[string, Partial<AddressSpaceInit>, MemoryRange, ReservedType]>([
@@ -269,7 +269,7 @@ describe('AddressSpaceManager.init (§9.3)', () => {
     });
   });
 
-  describe('pool ranges (§9.3.5, §15.11, §15.12)', () => {
+  describe('pool ranges (with_pool_ranges)', () => {
     it('are reserved as Vtl2GpaPool and set hasVtl2Pool, in address order', () => {
       const m = AddressSpaceManager.init(baseInit({ poolRanges: [R(14n * MiB, 16n * MiB), R(4n * MiB, 5n * MiB)] }));
       expect(m.hasVtl2Pool()).toBe(true);
@@ -321,7 +321,7 @@ describe('AddressSpaceManager.init (§9.3)', () => {
     });
   });
 
-  describe('VTL2 RAM walk (§9.3.6, §9.3.7)', () => {
+  describe('VTL2 RAM walk (entries never merged)', () => {
     it('used extending past VTL2 RAM panics with the {:#x?} range and {:?} usage', () => {
       // Scenario s1-0134 (grown image): RAM ends at 0x34200000 but used runs on to 0x374b9000.
       const init: AddressSpaceInit = {
@@ -408,7 +408,7 @@ describe('AddressSpaceManager.init (§9.3)', () => {
   });
 });
 
-describe('allocate / allocateAligned (§9.4, §15.15)', () => {
+describe('allocate / allocateAligned (upstream allocate, allocate_aligned)', () => {
   /** RAM [0, 16 MiB) v0 + [16, 32 MiB) v1, used [0, 1 MiB + 4 KiB): Free from 0x101000. */
   const twoNodes = (): AddressSpaceManager =>
     AddressSpaceManager.init(
@@ -565,7 +565,7 @@ describe('allocate / allocateAligned (§9.4, §15.15)', () => {
   });
 });
 
-describe('views (§9.5, §15.16)', () => {
+describe('views (upstream vtl2_ranges, reserved_vtl2_ranges, free_ranges)', () => {
   it('vtl2Ranges merges Free and Used across RAM-entry and vnode boundaries; reservedVtl2Ranges does not merge', () => {
     const m = AddressSpaceManager.init(
       baseInit({

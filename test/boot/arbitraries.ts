@@ -1,7 +1,7 @@
 /**
  * fast-check arbitraries of VALID boot inputs: x86 images laid out the way the IGVM loader lays
- * them out (handoff.md §2.1–2.2), hosts the way a host describes them (Host and Vtl2 allocation
- * modes, 1–4 NUMA nodes, VMBus MMIO), and boot command lines (§8.4).
+ * them out (upstream `vm/loader/src/paravisor.rs` `load_openhcl_x64`), hosts the way a host describes them (Host and Vtl2 allocation
+ * modes, 1–4 NUMA nodes, VMBus MMIO), and boot command lines (`openhcl_boot` `cmdline.rs`).
  *
  * Every arbitrary is a `fc.record` of plain integers/constants followed by a pure `.map` that
  * builds the inputs. The builders clamp or derive every dependent quantity (the image's memory
@@ -17,11 +17,12 @@
  *   4 GiB, node i the i-th span after it);
  * - Host mode: the image inside one VTL2_PROTECTABLE entry of node 0, optionally one more
  *   VTL2_PROTECTABLE entry per node in its high span, never two adjacent same-vnode ones
- *   (handoff.md §15 item 9 makes that a restore panic, scenario D);
+ *   (the Host-mode restore cross-check compares them with the merged saved RAM and panics,
+ *   scenario D);
  * - Vtl2 mode: only MEMORY entries; `memory_size` null or at least the image size; every node
  *   has ≥ 1 GiB, far more than its share;
  * - VMBus VTL0 MMIO: one range below 4 GiB and one above, large enough that the Vtl2-mode
- *   carve-out (§8.2) leaves two ranges; VTL2 MMIO one range (Host mode) or none/one (Vtl2 mode).
+ *   carve-out (`topology_from_host_dt`) leaves two ranges; VTL2 MMIO one range (Host mode) or none/one (Vtl2 mode).
  */
 import fc from 'fast-check';
 import type { CmdlineOptions, GpaPoolConfig, HostDt, HostMemoryEntry, Isolation, ShimParams } from '../../src/boot/types.js';
@@ -40,7 +41,7 @@ const pages = (n: number): bigint => BigInt(n) * PAGE;
 // Image (ShimParams)
 // ---------------------------------------------------------------------------------------------
 
-/** The loader's choices for one x86 IGVM image (handoff.md §2.2), before layout. */
+/** The loader's choices for one x86 IGVM image (`load_openhcl_x64`), before layout. */
 export interface ImageSpec {
   /** VTL2 base = 128 MiB + baseSlot · 2 MiB. */
   baseSlot: number;
@@ -55,7 +56,7 @@ export interface ImageSpec {
   pdeCount: number;
 }
 
-/** Layout constants of §1.6 / §2.2. */
+/** Layout constants of `load_openhcl_x64` at 1488a37b7 (page counts from `loader_defs` `paravisor.rs`). */
 export const RESERVED_REGION_PAGES = 4;
 export const PARAMETER_REGION_PAGES = 362;
 export const DT_PAGE_INDEX = 40;
@@ -76,7 +77,7 @@ export const imageSpecArb: fc.Arbitrary<ImageSpec> = fc.record({
 });
 
 /**
- * Lays out an image as the IGVM loader does on x86_64 (handoff.md §2.2): persisted region
+ * Lays out an image as the IGVM loader does on x86_64 (`load_openhcl_x64`): persisted region
  * (2 MiB), kernel, sidecar (2 MiB-aligned start, if any), shim, initrd, GDT, boot params,
  * command line, reserved region (4 pages), parameter region (362 pages), log buffer (2 pages),
  * heap (16 pages), page tables. `used` = `[memory_start, end of page tables)`; the memory size
@@ -222,7 +223,7 @@ function splitEntries(start: bigint, end: bigint, at: bigint[], memType: number,
 }
 
 /**
- * Builds the host for `shim` (handoff.md §8): memory map, allocation mode, VMBus MMIO,
+ * Builds the host for `shim` (what `topology_from_host_dt` reads): memory map, allocation mode, VMBus MMIO,
  * CPU count and DMA hint.
  */
 export function buildHostDt(shim: ShimParams, s: HostSpec): HostDt {
@@ -344,7 +345,7 @@ export interface CpuLists {
   outstanding: number[];
 }
 
-/** Mostly CPU ids a 64-VP guest has; sometimes one at or above 400 (sidecar DisabledServicing, §10.1). */
+/** Mostly CPU ids a 64-VP guest has; sometimes one at or above 400 (sidecar DisabledServicing in `read_from_dt`). */
 const cpuIdArb = fc.oneof({ weight: 6, arbitrary: fc.nat({ max: 63 }) }, { weight: 1, arbitrary: fc.nat({ max: 450 }) });
 
 export const cpuListsArb: fc.Arbitrary<CpuLists> = fc.record({
@@ -370,7 +371,7 @@ export function scenarioProblems(sc: Pick<BootScenario, 'shim' | 'host'>): strin
   const fileEnd = ms + shim.memorySize;
   const file = new MemoryRange(ms, fileEnd);
 
-  // Image (§2.1–2.2).
+  // Image (the loader's preconditions and layout).
   bad(ms % TWO_MIB !== 0n || ms < VTL2_BASE_DEFAULT, `memory_start ${ms} not a 2 MiB multiple ≥ 128 MiB`);
   bad(shim.memorySize % TWO_MIB !== 0n || shim.memorySize < 32n * MIB || shim.memorySize > 256n * MIB, 'memory_size not a 2 MiB multiple in 32..256 MiB');
   bad(!shim.persistedState.equals(MemoryRange.withLen(ms, PERSISTED_REGION_SIZE)), 'persisted region is not the first 2 MiB');
@@ -432,7 +433,7 @@ export function scenarioProblems(sc: Pick<BootScenario, 'shim' | 'host'>): strin
     const size = mode.mmioSize ?? 0n;
     if (v2.length === 1) bad(v2[0]!.len < size, 'Vtl2 mode: VTL2 MMIO below mmio_size');
     else if (v0[1] !== undefined) {
-      // §8.2: carve max(mmio_size, clamp(len/2, 128 MiB, 1 GiB)) off the top; two ranges must remain.
+      // topology_from_host_dt: carve max(mmio_size, clamp(len/2, 128 MiB, 1 GiB)) off the top; two ranges must remain.
       const half = v0[1].len / 2n;
       const dflt = half < 128n * MIB ? 128n * MIB : half > GIB ? GIB : half;
       bad((size > dflt ? size : dflt) >= v0[1].len, 'Vtl2 mode: the carve would empty the VTL0 high range');

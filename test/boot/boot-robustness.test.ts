@@ -8,7 +8,7 @@ import { A_CMDLINE_OPTIONS, A_HOST_DT, A_SHIM_PARAMS } from '../support/fixtures
 // boot() must report them as results wherever they arise, never throw.
 describe('boot() reports range assertions as panics', () => {
   test('an unaligned host mmio_size in Vtl2 mode carves an unaligned VTL2 MMIO range', () => {
-    // The host gives no VTL2 MMIO, so §8.2 carves max(mmio_size, default) from the end of the
+    // The host gives no VTL2 MMIO, so `topology_from_host_dt` carves max(mmio_size, default) from the end of the
     // highest VTL0 range (0xfc0000000..0x1000000000); 0x20000800 is not page aligned, so
     // MemoryRange::new(end - size, end) asserts on the start.
     const host = parseHostDt({

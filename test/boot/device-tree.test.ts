@@ -40,7 +40,7 @@ function panicOf(f: () => unknown): BootPanic {
   return expect.fail('expected a BootPanic');
 }
 
-describe('buildE820 (handoff.md §11.1)', () => {
+describe('buildE820 (upstream build_e820_map)', () => {
   const typeCases: [number, 'E820_RAM' | 'E820_RESERVED'][] = [
     [V.VTL2_RAM, 'E820_RAM'],
     [V.VTL2_CONFIG, 'E820_RESERVED'],
@@ -87,7 +87,7 @@ describe('buildE820 (handoff.md §11.1)', () => {
     expect(buildE820([])).toEqual({ entries: [], extUsed: false });
   });
 
-  // §15 item 17: 128 inline, the extension from 129, a panic above 640.
+  // 128 inline, the extension from 129, a panic above 640.
   it.each([
     [1, false],
     [127, false],
@@ -131,7 +131,7 @@ function show(nodes: OpenhclMapNode[]): string[] {
   );
 }
 
-describe('buildOpenhclMemoryMap (handoff.md §11.3)', () => {
+describe('buildOpenhclMemoryMap (upstream write_dt, /openhcl)', () => {
   const MEM = IgvmMemoryType.MEMORY;
   const PROT = IgvmMemoryType.VTL2_PROTECTABLE;
 
@@ -175,7 +175,7 @@ describe('buildOpenhclMemoryMap (handoff.md §11.3)', () => {
     ]);
   });
 
-  it('a header split across host entries makes usermode reject the DT ("multiple …", §15 item 18)', () => {
+  it('a header split across host entries makes usermode reject the DT ("multiple …")', () => {
     const nodes = buildOpenhclMemoryMap(
       [host(0x0n, 0x1000n, PROT), host(0x1000n, 0x10000n, PROT)],
       [vtl2(0x0n, 0x2000n, V.VTL2_PERSISTED_STATE_HEADER), vtl2(0x2000n, 0x4000n, V.VTL2_PERSISTED_STATE_PROTOBUF)],
@@ -245,7 +245,7 @@ describe('buildOpenhclMemoryMap (handoff.md §11.3)', () => {
     ]);
   });
 
-  it('openhclMapToFdtNodes writes the properties of §11.3 (MMIO nodes: only reg and memory-type)', () => {
+  it('openhclMapToFdtNodes writes the /openhcl node properties (MMIO nodes: only reg and memory-type)', () => {
     const nodes = buildOpenhclMemoryMap([host(0xa000n, 0xc000n, PROT, 1)], [vtl2(0xa000n, 0xb000n, V.VTL2_RAM)], [R(0xf000n, 0x10000n)], []);
     expect(openhclMapToFdtNodes(nodes)).toEqual([
       { name: 'memory@a000', reg: [0xa000n, 0x1000n], memoryType: 1, numaNodeId: 1, igvmType: 3 },
@@ -307,7 +307,7 @@ describe('vectors: E820 and /openhcl map of every successful boot', () => {
   });
 });
 
-describe('root memory nodes (§11.2)', () => {
+describe('root memory nodes (upstream write_dt)', () => {
   it('one node per VTL2 RAM entry, unmerged, with reg <start len> and the numa node', async () => {
     const { buildRootMemoryNodes } = await import('../../src/boot/device-tree.js');
     const { MemoryRange } = await import('../../src/memory/range.js');

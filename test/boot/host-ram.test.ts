@@ -15,7 +15,7 @@ const MEMORY = IgvmMemoryType.MEMORY;
 const PROTECTABLE = IgvmMemoryType.VTL2_PROTECTABLE;
 const MiB = 1n << 20n;
 
-/** A shim whose VTL2 file range is `[start, start + size)`; only the fields §8.1 reads matter. */
+/** A shim whose VTL2 file range is `[start, start + size)`; only the fields `allocate_vtl2_ram` reads matter. */
 function shim(start: bigint, size: bigint, isolation: Isolation = 'None', imported: MemoryRange[] = []): ShimParams {
   return {
     isolation,
@@ -55,7 +55,7 @@ const vtl2 = (memorySize: bigint | null = null): MemoryAllocationMode => ({ kind
 const show = (entries: Vtl2RamEntry[]): string[] =>
   entries.map((e) => `${e.range} ${igvmTypeName(e.memType) ?? e.memType} n${e.vnode}`);
 
-describe('parseHostVtl2Ram (§7.8.1)', () => {
+describe('parseHostVtl2Ram (upstream parse_host_vtl2_ram)', () => {
   const layout = [
     mem(0x0n, 0x800_0000n),
     mem(0x800_0000n, 0xa00_0000n, 0, PROTECTABLE),
@@ -107,7 +107,7 @@ describe('parseHostVtl2Ram (§7.8.1)', () => {
   });
 });
 
-describe('allocateVtl2Ram (§8.1 Vtl2 mode)', () => {
+describe('allocateVtl2Ram (upstream allocate_vtl2_ram, Vtl2 mode)', () => {
   // File range [128 MiB, +64 MiB) on node 0; node 1 far above.
   const twoNodes = [mem(0n, 0x8000_0000n, 0), mem(0x1_0000_0000n, 0x1_8000_0000n, 1)];
   const file = shim(0x800_0000n, 0x400_0000n);
@@ -152,7 +152,7 @@ describe('allocateVtl2Ram (§8.1 Vtl2 mode)', () => {
     { vnodes: [1], text: 'index out of bounds: the len is 1 but the index is 1' },
     { vnodes: [0, 1, 3], text: 'index out of bounds: the len is 3 but the index is 3' },
     { vnodes: [0, 5, 6], text: 'index out of bounds: the len is 3 but the index is 5' },
-  ])('step 3 / §15 item 24: vnodes $vnodes are not contiguous from 0', ({ vnodes, text }) => {
+  ])('step 3: vnodes $vnodes are not contiguous from 0', ({ vnodes, text }) => {
     const memory = vnodes.map((v, i) => mem(BigInt(i) * 0x1_0000_0000n, BigInt(i) * 0x1_0000_0000n + 0x8000_0000n, v));
     const p = panicOf(() => allocateVtl2Ram(file, host(memory), null));
     expect(p.message).toBe(text);
@@ -270,7 +270,7 @@ describe('allocateVtl2Ram (§8.1 Vtl2 mode)', () => {
   it.each([
     { end: 0x1_0010_5000n, extra: 5n },
     { end: 0x1_0010_7000n, extra: 7n },
-  ])('step 7 / §15 item 24: rounding the start down to 32 KiB takes $extra extra pages', ({ end, extra }) => {
+  ])('step 7: rounding the start down to 32 KiB takes $extra extra pages', ({ end, extra }) => {
     // 2 MiB over 2 nodes = 1 MiB each; node 1's only candidate ends off a 32 KiB boundary.
     const memory = [mem(0n, 0x1000_0000n, 0), mem(0x1_0000_0000n, end, 1)];
     const r = allocateVtl2Ram(shim(0x800_0000n, 0x20_0000n), host(memory), null);
@@ -315,7 +315,7 @@ describe('allocateVtl2Ram (§8.1 Vtl2 mode)', () => {
   });
 });
 
-describe('freshVtl2Ram (§8.1)', () => {
+describe('freshVtl2Ram (fresh-path VTL2 RAM, topology_from_host_dt)', () => {
   const memory = [mem(0n, 0x800_0000n), mem(0x800_0000n, 0xc00_0000n, 0, PROTECTABLE), mem(0xc00_0000n, 0x1000_0000n)];
 
   it('Host mode is parse_host_vtl2_ram', () => {

@@ -281,7 +281,7 @@ describe('bad input is an InputError with a stable code and the path of the bad 
   });
 });
 
-describe('the boot command line (handoff.md §8.4)', () => {
+describe('the boot command line (upstream BootCommandLineOptions::parse)', () => {
   const base = defaultCmdlineOptions();
   const pool = (cmdline: string, from: CmdlineOptions = base): GpaPoolConfig => parseBootCommandLine(cmdline, from).enableVtl2GpaPool;
   const DEBUG: GpaPoolConfig = { kind: 'Heuristics', table: 'Debug' };

@@ -3,17 +3,18 @@
  * command lines (test/boot/arbitraries.ts):
  *
  * 0. The arbitraries (and every shrink of them) satisfy an independent validity oracle.
- * 1. Round trip (handoff.md §11.5): fresh boot → save → boot with the same inputs takes the
+ * 1. Round trip: fresh boot → save → boot with the same inputs takes the
  *    persisted path and restores the identical `/openhcl` map, pool, MMIO and memreserve; the
  *    VTL2 RAM covers the same addresses (the list itself may be merged); the sidecar exclusion is
- *    the sorted de-duplicated union of the saved CPU lists (§7.5).
- * 2. Structural invariants of every non-panicking boot, fresh and restored (§9.5, §11.1, §11.3).
- * 3. Idempotence across generations (§13.2): boot → save → boot → save → boot restores the same
+ *    the sorted de-duplicated union of the saved CPU lists.
+ * 2. Structural invariants of every non-panicking boot, fresh and restored (upstream `vtl2_ranges`,
+ *    `build_e820_map`, the `/openhcl` map of `write_dt`).
+ * 3. Idempotence across generations (the header is never invalidated): boot → save → boot → save → boot restores the same
  *    map and pool twice; the header is never cleared, and a boot never writes guest memory.
- * 4. Isolation (§6.2, §12): with a valid header in memory, VBS/SNP boots take the fresh path and
+ * 4. Isolation (`read_persisted_region_header` reads nothing when isolated): with a valid header in memory, VBS/SNP boots take the fresh path and
  *    report no persisted header.
  *
- * Fresh boots may panic only for documented reasons (the pool does not fit, §8.4); they are
+ * Fresh boots may panic only for documented reasons (the pool does not fit, `allocate_private_pool`); they are
  * counted and printed, and most runs must get through so no property passes vacuously.
  */
 import fc from 'fast-check';
@@ -46,7 +47,7 @@ import {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Fresh-path panics a valid image/host/cmdline may still hit (handoff.md §8.4): the requested
+ * Fresh-path panics a valid image/host/cmdline may still hit (upstream `allocate_private_pool`): the requested
  * pool does not fit the free VTL2 RAM of node 0 (or of every node when split), or a heuristic
  * pool of 0 cannot be split. Everything else is a bug.
  */
@@ -104,7 +105,7 @@ function save(result: BootSuccess, memory: GuestMemory, cpus: CpuLists): void {
 
 function expectValidHeader(memory: GuestMemory, result: BootSuccess | undefined, at: bigint): void {
   const h = readHeader(memory, at);
-  expect(h.status, 'the header is never cleared (§13.2)').toBe('valid');
+  expect(h.status, 'the header is never cleared').toBe('valid');
   if (result !== undefined) expect(result.persistedHeader).toEqual(h.header);
 }
 
@@ -163,12 +164,12 @@ function freshOrDocumentedPanic(r: BootResult, tally: Counter): BootSuccess | un
 }
 
 /**
- * Property 2's invariants of one non-panicking boot (handoff.md §9.5, §11.1, §11.3).
+ * Property 2's invariants of one non-panicking boot (upstream `vtl2_ranges`, `build_e820_map`, `write_dt`).
  */
 function checkInvariants(r: BootSuccess, host: HostDt): void {
   const ram = r.vtl2Ram.map((e) => e.range);
 
-  // vtl2Ranges: non-empty, sorted, disjoint; merged on type (§9.5), so no two touching
+  // vtl2Ranges: non-empty, sorted, disjoint; merged on type (`vtl2_ranges`), so no two touching
   // neighbours share a type; together exactly the VTL2 RAM.
   r.vtl2Ranges.forEach(({ range }, i) => {
     expect(range.end > range.start, `vtl2Ranges[${i}] ${rk(range)} is empty`).toBe(true);
@@ -193,13 +194,13 @@ function checkInvariants(r: BootSuccess, host: HostDt): void {
   const reservedTypes = r.vtl2Ranges.filter((v) => v.vtlType !== MemoryVtlType.VTL2_RAM).map((v) => v.range);
   expect(addressSet(r.memreserve.map((m) => m.range))).toEqual(addressSet(reservedTypes));
 
-  // E820 (§11.1): one entry per vtl2Ranges item, RAM iff VTL2_RAM.
+  // E820 (`build_e820_map`): one entry per vtl2Ranges item, RAM iff VTL2_RAM.
   expect(r.e820.map((e) => `${hex(e.addr)}+${hex(e.size)} ${e.type}`)).toEqual(
     r.vtl2Ranges.map((v) => `${hex(v.range.start)}+${hex(v.range.len)} ${v.vtlType === MemoryVtlType.VTL2_RAM ? 'E820_RAM' : 'E820_RESERVED'}`),
   );
   expect(r.e820ExtUsed).toBe(r.e820.length > 128);
 
-  // `/openhcl` map (§11.3): the memory nodes partition the host RAM; those with a VTL2 type
+  // `/openhcl` map (`write_dt`): the memory nodes partition the host RAM; those with a VTL2 type
   // cover exactly the VTL2 RAM, each with the type vtl2Ranges gives it and its host entry's
   // vnode and igvm type; then the MMIO nodes.
   const memNodes = r.openhclMemoryMap.filter((n): n is Extract<OpenhclMapNode, { kind: 'memory' }> => n.kind === 'memory');
@@ -282,7 +283,7 @@ describe('boot lifecycle properties (random valid images, hosts and command line
     expect(visited).toBeGreaterThan(200);
   });
 
-  it('1. fresh → save → boot restores the identical /openhcl map, pool, MMIO and memreserve (§11.5)', () => {
+  it('1. fresh → save → boot restores the identical /openhcl map, pool, MMIO and memreserve', () => {
     checkLifecycle('round trip', fc.tuple(bootScenarioArb, cpuListsArb), 300, ([sc, cpus], tally) => {
       tallyInputs(sc, tally);
       const memory = new GuestMemory();
@@ -320,7 +321,7 @@ describe('boot lifecycle properties (random valid images, hosts and command line
       const first = freshOrDocumentedPanic(bootReadOnly(inputs, memory), tally);
       if (first === undefined) return false;
       checkInvariants(first, sc.host);
-      // Fresh path: the persisted span is the first 20 pages of the region (§8.3).
+      // Fresh path: the persisted span is the first 20 pages of the region (`PERSISTED_REGION_SIZE`).
       // (Not necessarily the first memreserve entries: a pool may sit below the image.)
       const persisted = first.memreserve.filter((m) => m.type === 'PersistedStateHeader' || m.type === 'PersistedStatePayload');
       expect(persisted.map((m) => `${m.type} ${rk(m.range)}`)).toEqual([
@@ -365,9 +366,9 @@ describe('boot lifecycle properties (random valid images, hosts and command line
         gen2.vtl2Ram.map((e) => `${rk(e.range)} i${e.memType} n${e.vnode}`),
       );
       expect(gen3.sidecarExcludedCpus).toEqual(sortedUnion(cpus2));
-      // And the restored generations equal the fresh one (§11.5).
+      // And the restored generations equal the fresh one.
       expect(mapKey(gen2.openhclMemoryMap)).toEqual(mapKey(gen1.openhclMemoryMap));
-      // A later boot that is not serviced again still finds the header (§13.2).
+      // A later boot that is not serviced again still finds the header (it is never cleared).
       const gen4 = bootReadOnly(inputs, memory);
       expectPath(gen4, 'persisted');
       expect(mapKey(gen4.openhclMemoryMap)).toEqual(mapKey(gen3.openhclMemoryMap));
@@ -375,7 +376,7 @@ describe('boot lifecycle properties (random valid images, hosts and command line
     });
   });
 
-  it('4. isolated (VBS/SNP) boots ignore a valid header: fresh path, no persisted header, no pool (§6.2, §12)', () => {
+  it('4. isolated (VBS/SNP) boots ignore a valid header: fresh path, no persisted header, no pool', () => {
     const isolationArb = fc.constantFrom<Isolation>('Vbs', 'Snp');
     const arb = fc.tuple(imageSpecArb, hostSpecArb, cmdlineArb, cpuListsArb, isolationArb);
     checkLifecycle('isolation', arb, 200, ([image, hostSpec, cmdline, cpus, isolation], tally) => {
@@ -395,7 +396,7 @@ describe('boot lifecycle properties (random valid images, hosts and command line
       const r = bootReadOnly(inputsOf(isolated), memory);
       tally.add(isolation);
       if (r.path === 'panic') {
-        // Hardware isolation changes the fresh path's inputs (§7.8.1: one range of the summed
+        // Hardware isolation changes the fresh path's inputs (`parse_host_vtl2_ram`: one range of the summed
         // size at memory_start); a host built for a non-isolated guest may not fit it. What
         // matters here is that the header was not consulted.
         expect(r.attemptedPath).toBe('host');

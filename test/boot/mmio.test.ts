@@ -52,7 +52,7 @@ const pick = (s: ShimParams, h: HostDt) => {
   return { vtl0: text(vtl0Mmio), vtl2: text(vtl2Mmio) };
 };
 
-describe('selectMmio (§8.2)', () => {
+describe('selectMmio (topology_from_host_dt MMIO selection)', () => {
   describe('not isolated, Host mode: the host lists as given', () => {
     it('keeps both lists, whatever their shape', () => {
       const three = [HIGH, LOW, R(0x20_0000_0000n, 0x21_0000_0000n)];

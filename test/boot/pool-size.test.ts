@@ -26,7 +26,7 @@ describe('DMA_HINT_TABLES', () => {
   });
 });
 
-describe('vtl2CalculateDmaHint (§8.5)', () => {
+describe('vtl2CalculateDmaHint (upstream vtl2_calculate_dma_hint)', () => {
   it.each([
     { memSize: 0n, why: 'no memory' },
     { memSize: 0xf_ffff_fff0_0000n, why: 'the upper limit itself' },
@@ -65,7 +65,7 @@ describe('vtl2CalculateDmaHint (§8.5)', () => {
 
   it('step 3: with no same-VP row, only the nearest smaller VP count\'s rows count (upstream quirk)', () => {
     // VP 3: min_vp = 2 and max_vp stays 3, so only the VP 2 rows: the same 1536 as VP 2.
-    // (Taking the VP 4 rows as well, as handoff.md's wording suggests, would give 2048; the
+    // (Taking the VP 4 rows as well, as the name `max_vp` suggests, would give 2048; the
     // vectors side with the quirk.)
     expect(vtl2CalculateDmaHint(3, 200n * MiB, 'Release')).toBe(1536n);
     // VP 1000: only the VP 896 row, ratio 12912000/516 = 25023 for both bounds:
@@ -80,7 +80,7 @@ describe('vtl2CalculateDmaHint (§8.5)', () => {
     expect(vtl2CalculateDmaHint(3, 200n * MiB, 'Debug')).toBe(1024n);
   });
 
-  it('§15 item 23: VTL2 RAM under 1 MiB gives 0', () => {
+  it('VTL2 RAM under 1 MiB gives 0', () => {
     expect(vtl2CalculateDmaHint(2, 0x8_0000n, 'Release')).toBe(0n);
     expect(vtl2CalculateDmaHint(64, MiB - 0x1000n, 'Debug')).toBe(0n);
   });
@@ -94,7 +94,7 @@ describe('vtl2CalculateDmaHint (§8.5)', () => {
   });
 });
 
-describe('pickPrivatePoolSize (§8.4 step 1)', () => {
+describe('pickPrivatePoolSize (upstream pick_private_pool_size)', () => {
   const heuristics: GpaPoolConfig = { kind: 'Heuristics', table: 'Release' };
 
   it.each([
@@ -110,7 +110,7 @@ describe('pickPrivatePoolSize (§8.4 step 1)', () => {
     expect(pickPrivatePoolSize(config, hint, 2, 200n * MiB)).toBe(want);
   });
 
-  it('§15 item 23: a heuristic of 0 is a pool of 0 pages, not "no pool"', () => {
+  it('a heuristic of 0 is a pool of 0 pages, not "no pool"', () => {
     expect(pickPrivatePoolSize(heuristics, null, 2, 0x8_0000n)).toBe(0n);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The restore path, rule by rule (handoff.md §6.2, §7.1–7.15, §10.1, §15 items 1–8, 12, 13, 19,
- * 22, 25, §16).
+ * The restore path, rule by rule: upstream `read_persisted_region_header` and
+ * `topology_from_persisted_state` (`openhcl_boot` `host_params/dt/mod.rs`) check by check, the
+ * sidecar gate in `read_from_dt`, and the upstream quirks of docs/boot-shim.md.
  *
  * Every case starts from worked example A (x86, Host mode, 64 MiB of VTL2 at 0x8000000, persisted
  * region 0x8000000–0x8200000). The base payload is the one a real fresh boot of A produces: boot A
@@ -41,7 +42,7 @@ import type { Json } from '../support/vectors.js';
 // ---------------------------------------------------------------------------------------------
 // Fixture: worked example A's inputs (test/support/fixtures.ts), and overrides of them.
 
-/** Host-DT override for VTL2 self-allocation mode (no §7.8 cross-check). */
+/** Host-DT override for VTL2 self-allocation mode (no Host-mode cross-check). */
 const VTL2_MODE: Json = { memory_allocation_mode: { Vtl2: { memory_size: null, mmio_size: null } } };
 
 /** Shallow overrides of the three fixture inputs, as a scenario's `…_override` merges them. */
@@ -303,8 +304,8 @@ describe('fixture', () => {
 
 // =============================================================================================
 
-describe('§6.2 read_persisted_region_header: which path', () => {
-  // A header whose other fields would panic at 7.3 if they were ever inspected.
+describe('read_persisted_region_header: which path', () => {
+  // A header whose other fields would fail the payload-length check if they were ever inspected.
   const poisoned = { protobufPayloadLen: 0xffff_ffff_ffff_ffffn };
   const fresh = (reason: string): Outcome => ({
     path: 'host',
@@ -317,7 +318,7 @@ describe('§6.2 read_persisted_region_header: which path', () => {
     },
   });
   const isolated = (isolation: 'Vbs' | 'Snp' | 'Tdx'): Row => ({
-    rule: '6.2 / §15.1',
+    rule: 'header read',
     name: `isolation ${isolation} with a valid magic → fresh path, header not even read`,
     stage: () => stage({ header: poisoned, shim: { isolation } }),
     outcome: {
@@ -332,7 +333,7 @@ describe('§6.2 read_persisted_region_header: which path', () => {
 
   table([
     {
-      rule: '6.2',
+      rule: 'header read',
       name: 'control: the same valid header with isolation None → restore path',
       stage: () => stage(),
       outcome: { path: 'persisted', check: (r) => expect(r.reason).toBe('valid magic') },
@@ -341,20 +342,20 @@ describe('§6.2 read_persisted_region_header: which path', () => {
     isolated('Snp'),
     isolated('Tdx'),
     {
-      rule: '6.2 / §15.2',
+      rule: 'header read',
       name: 'magic 0 → fresh path ("no magic"), other fields not inspected',
       stage: () => stage({ header: { ...poisoned, magic: 0n } }),
       outcome: fresh('no magic'),
     },
     {
-      rule: '6.2 / §15.2',
+      rule: 'header read',
       name: 'byte-swapped draft magic (memory reads "RDHPLCHO") → fresh path, reason says draft magic',
       stage: () => stage({ header: { ...poisoned, magic: DRAFT_MAGIC } }),
       outcome: fresh('byte-swapped draft magic (RDHPLCHO): not the shipped magic'),
     },
   ]);
 
-  it('6.2 / §15.2: each of the 64 single-bit flips of the magic → fresh path ("no magic")', () => {
+  it('header read: each of the 64 single-bit flips of the magic → fresh path ("no magic")', () => {
     const seen = new Set<string>();
     for (let bit = 0n; bit < 64n; bit++) {
       const s = stage({ header: { ...poisoned, magic: PERSISTED_STATE_MAGIC ^ (1n << bit) } });
@@ -364,10 +365,10 @@ describe('§6.2 read_persisted_region_header: which path', () => {
     expect([...seen]).toEqual(['host no magic undefined']);
   });
 
-  it('6.2: the magic bytes in memory are "OHCLPHDR"; a header written anywhere but persisted_state.start is not seen', () => {
+  it('header read: the magic bytes in memory are "OHCLPHDR"; a header written anywhere but persisted_state.start is not seen', () => {
     const s = stage();
     expect(Buffer.from(s.memory.read(PS_START, 8n)).toString('latin1')).toBe('OHCLPHDR');
-    // Move the whole image up by 2 MiB (§13.4): the header at the old base is not found.
+    // Move the whole image up by 2 MiB (a VTL2 reload at a new base): the header at the old base is not found.
     const moved = inputsA({ shim: { persisted_state: { start: '0x8200000', end: '0x8400000' } } });
     const r = boot(moved, s.memory);
     expect(r.path === 'panic' ? r.panic : [r.path, r.reason]).toEqual(['host', 'no magic']);
@@ -376,43 +377,43 @@ describe('§6.2 read_persisted_region_header: which path', () => {
 
 // =============================================================================================
 
-describe('§7.1 region = MemoryRange::new(protobuf_base .. protobuf_base + protobuf_region_len)', () => {
+describe('topology_from_persisted_state: region = MemoryRange::new(protobuf_base .. protobuf_base + protobuf_region_len)', () => {
   const START_UNALIGNED = 'assertion failed: range.start & (PAGE_SIZE - 1) == 0';
   const END_UNALIGNED = 'assertion failed: range.end & (PAGE_SIZE - 1) == 0';
   const START_GT_END = 'assertion failed: range.start <= range.end';
   table([
     {
-      rule: '7.1 / §15.4',
+      rule: 'region',
       name: 'protobuf_base 0x8001010 (unaligned) → range_start_unaligned',
       stage: () => stage({ header: { protobufBase: 0x800_1010n }, payloadAt: PAYLOAD_BASE }),
       outcome: { panic: 'range_start_unaligned', text: START_UNALIGNED },
     },
     {
-      rule: '7.1',
+      rule: 'region',
       name: 'start and end both unaligned → the start is checked first',
       stage: () => stage({ header: { protobufBase: 0x800_1010n, protobufRegionLen: 0x1_3001n }, payloadAt: PAYLOAD_BASE }),
       outcome: { panic: 'range_start_unaligned', text: START_UNALIGNED },
     },
     {
-      rule: '7.1 before 7.2',
+      rule: 'region before containment',
       name: 'unaligned base far outside the persisted region → still range_start_unaligned',
       stage: () => stage({ header: { protobufBase: 0x900_0010n }, payloadAt: PAYLOAD_BASE }),
       outcome: { panic: 'range_start_unaligned', text: START_UNALIGNED },
     },
     {
-      rule: '7.1',
+      rule: 'region',
       name: 'region len 0x13001 (not a page multiple) → range_end_unaligned',
       stage: () => stage({ header: { protobufRegionLen: 0x1_3001n } }),
       outcome: { panic: 'range_end_unaligned', text: END_UNALIGNED },
     },
     {
-      rule: '7.1 / §15.5',
+      rule: 'region',
       name: 'base 0x8001000 + len 2^64 − 0x1000 wraps to end 0x8000000 (release build) → range_start_gt_end',
       stage: () => stage({ header: { protobufRegionLen: (1n << 64n) - 0x1000n } }),
       outcome: { panic: 'range_start_gt_end', text: START_GT_END },
     },
     {
-      rule: '7.1 / §15.5',
+      rule: 'region',
       name: 'base 0xfffffffffffff000 + len 0x1000 wraps to end 0 → range_start_gt_end',
       stage: () => stage({ header: { protobufBase: 0xffff_ffff_ffff_f000n }, payloadAt: PAYLOAD_BASE }),
       outcome: { panic: 'range_start_gt_end', text: START_GT_END },
@@ -420,45 +421,45 @@ describe('§7.1 region = MemoryRange::new(protobuf_base .. protobuf_base + proto
   ]);
 });
 
-describe('§7.2 the new image\'s persisted_state must contain the region', () => {
+describe('topology_from_persisted_state: the new image\'s persisted_state must contain the region', () => {
   table([
     {
-      rule: '7.2 / §15.4',
+      rule: 'containment',
       name: 'region entirely above the persisted region → protobuf_region_not_contained',
       stage: () => stage({ header: { protobufBase: 0x820_0000n, protobufRegionLen: 0x1000n, protobufPayloadLen: 0n } }),
       outcome: { panic: 'protobuf_region_not_contained', text: notContained('0x8200000', '0x8201000') },
     },
     {
-      rule: '7.2 / §15.4',
+      rule: 'containment',
       name: 'region ending past persisted_state.end (HV1) → protobuf_region_not_contained',
       stage: () => stage({ header: { protobufRegionLen: 0x20_0000n, protobufPayloadLen: 0n } }),
       outcome: { panic: 'protobuf_region_not_contained', text: notContained('0x8001000', '0x8201000') },
     },
     {
-      rule: '7.2 / §15.4',
+      rule: 'containment',
       name: 'region starting before persisted_state.start → protobuf_region_not_contained',
       stage: () => stage({ header: { protobufBase: 0x7ff_f000n, protobufRegionLen: 0x2000n, protobufPayloadLen: 0n }, payloadAt: PAYLOAD_BASE }),
       outcome: { panic: 'protobuf_region_not_contained', text: notContained('0x7fff000', '0x8001000') },
     },
     {
-      rule: '7.2 before 7.3',
+      rule: 'containment before payload len',
       name: 'region outside AND payload_len > region_len → the containment panic comes first',
       stage: () => stage({ header: { protobufBase: 0x820_0000n, protobufRegionLen: 0x1000n, protobufPayloadLen: 0x2000n } }),
       outcome: { panic: 'protobuf_region_not_contained', text: notContained('0x8200000', '0x8201000') },
     },
     {
-      rule: '7.2 (boundary)',
-      name: 'region == the whole persisted region is contained; payload_len 0 then fails only at 7.8',
+      rule: 'containment (boundary)',
+      name: 'region == the whole persisted region is contained; payload_len 0 then fails only at the Host-mode cross-check',
       stage: () => stage({ header: { protobufBase: PS_START, protobufRegionLen: 0x20_0000n, protobufPayloadLen: 0n }, payloadAt: PAYLOAD_BASE }),
       outcome: { panic: 'vtl2_ram_mismatch', text: `${RAM_MISMATCH}\n  left: []\n right: ${A_RAM_DEBUG}` },
     },
   ]);
 });
 
-describe('§7.3 protobuf_payload_len <= protobuf_region_len', () => {
+describe('topology_from_persisted_state: protobuf_payload_len <= protobuf_region_len', () => {
   table([
     {
-      rule: '7.3 / §15.3',
+      rule: 'payload len',
       name: 'payload_len == region_len (0x13000) is accepted: the zero tail decodes as ignored `00 00` pairs',
       stage: () => stage({ header: { protobufPayloadLen: REGION_LEN } }),
       outcome: {
@@ -471,13 +472,13 @@ describe('§7.3 protobuf_payload_len <= protobuf_region_len', () => {
       },
     },
     {
-      rule: '7.3 / §15.3',
+      rule: 'payload len',
       name: 'payload_len == region_len + 1 → payload_len_gt_region_len, both in decimal (HV0)',
       stage: () => stage({ header: { protobufPayloadLen: REGION_LEN + 1n } }),
       outcome: { panic: 'payload_len_gt_region_len', text: 'protobuf payload len 77825 is larger than region len 77824' },
     },
     {
-      rule: '7.3',
+      rule: 'payload len',
       name: 'payload_len u64::MAX → payload_len_gt_region_len (decimal, no wrap)',
       stage: () => stage({ header: { protobufPayloadLen: 0xffff_ffff_ffff_ffffn } }),
       outcome: {
@@ -486,7 +487,7 @@ describe('§7.3 protobuf_payload_len <= protobuf_region_len', () => {
       },
     },
     {
-      rule: '7.3 / 7.4 / §15.3',
+      rule: 'payload len, decode',
       name: 'payload_len 0 decodes to the empty state; Host mode → vtl2_ram_mismatch (HV3)',
       stage: () => stage({ header: { protobufPayloadLen: 0n } }),
       outcome: {
@@ -496,8 +497,8 @@ describe('§7.3 protobuf_payload_len <= protobuf_region_len', () => {
       },
     },
     {
-      rule: '7.3 / 7.4 / §15.3',
-      name: 'payload_len 0 in Vtl2 mode (no 7.8 check) → persisted_header_missing',
+      rule: 'payload len, decode',
+      name: 'payload_len 0 in Vtl2 mode (no Host-mode cross-check) → persisted_header_missing',
       stage: () => stage({ header: { protobufPayloadLen: 0n }, host: VTL2_MODE }),
       outcome: { panic: 'persisted_header_missing', text: 'persisted state header missing' },
     },
@@ -506,9 +507,9 @@ describe('§7.3 protobuf_payload_len <= protobuf_region_len', () => {
 
 // =============================================================================================
 
-describe('§7.4 decode with the 64 KiB bump heap', () => {
+describe('topology_from_persisted_state: decode with the 64 KiB bump heap', () => {
   /*
-   * Heap arithmetic (handoff.md §4.3; src/boot/bump-heap.ts). The heap never frees, so every Vec
+   * Heap arithmetic (upstream `bump_alloc.rs`; src/boot/bump-heap.ts). The heap never frees, so every Vec
    * growth is a fresh allocation; capacity goes 0 → 4 → 8 → … (doubling). Element sizes:
    * MemoryEntry 32 B, MmioEntry 24 B, CPU id 4 B.
    *
@@ -527,7 +528,7 @@ describe('§7.4 decode with the 64 KiB bump heap', () => {
   const pad = (s: SavedState, n: number) => {
     for (let i = 0; i < n; i++) s.partitionMemory.push({ ...PAD, range: { start: 0n, end: 0n } });
   };
-  /** The base state with VTL0 padding up to `total` memory entries (VTL0 entries are ignored on restore, §16). */
+  /** The base state with VTL0 padding up to `total` memory entries (VTL0 entries are ignored on restore, an upstream quirk). */
   const padded = (total: number) => withState((s) => pad(s, total - s.partitionMemory.length));
   /** The base state's memory entries only (padded to `total`), and everything else in a separate prefix message. */
   const splitWire = (noIo: number[]) => {
@@ -540,31 +541,31 @@ describe('§7.4 decode with the 64 KiB bump heap', () => {
 
   table([
     {
-      rule: '7.4',
+      rule: 'decode',
       name: 'a lone key byte `0a` (length varint missing) → protobuf_decode_failed EofVarInt',
       stage: () => stage({ payload: Uint8Array.of(0x0a) }),
       outcome: { panic: 'protobuf_decode_failed', text: decodeFailed('EofVarInt') },
     },
     {
-      rule: '7.4',
+      rule: 'decode',
       name: '`0a 05 01` (length 5, one byte left) → protobuf_decode_failed EofByteArray',
       stage: () => stage({ payload: Uint8Array.of(0x0a, 0x05, 0x01) }),
       outcome: { panic: 'protobuf_decode_failed', text: decodeFailed('EofByteArray') },
     },
     {
-      rule: '7.4 / §15.20',
+      rule: 'decode',
       name: 'the real payload + one zero byte (payload_len 331): a lone trailing `00` → EofVarInt',
       stage: () => stage({ header: { protobufPayloadLen: 331n } }),
       outcome: { panic: 'protobuf_decode_failed', text: decodeFailed('EofVarInt') },
     },
     {
-      rule: '7.4 / §15.20',
+      rule: 'decode',
       name: 'the real payload + two zero bytes (payload_len 332): `00 00` is ignored → restore',
       stage: () => stage({ header: { protobufPayloadLen: 332n } }),
       outcome: { path: 'persisted', check: (r) => expectBaseTopology(r) },
     },
     {
-      rule: '7.4 / §15.25 (boundary)',
+      rule: 'decode (boundary)',
       name: '513 memory entries first, then A\'s MMIO and CPU lists: the heap ends exactly full (65 536 B) → restore',
       stage: () => stage({ state: padded(513) }),
       outcome: {
@@ -578,7 +579,7 @@ describe('§7.4 decode with the 64 KiB bump heap', () => {
       },
     },
     {
-      rule: '7.4 / §15.25 (boundary)',
+      rule: 'decode (boundary)',
       name: 'A\'s MMIO and CPU lists (128 B) BEFORE 513 memory entries: 128 + 32 640 + 32 768 = 65 536 → restore',
       stage: () => stage({ payload: splitWire([2]) }),
       outcome: {
@@ -590,7 +591,7 @@ describe('§7.4 decode with the 64 KiB bump heap', () => {
       },
     },
     {
-      rule: '7.4 / §15.25',
+      rule: 'decode',
       name: '160 B of MMIO/CPU lists before 513 memory entries → bump_heap_exhausted "memory allocation of 32768 bytes failed"',
       stage: () => stage({ payload: splitWire([2, 3, 4, 5, 6]) }),
       outcome: {
@@ -601,7 +602,7 @@ describe('§7.4 decode with the 64 KiB bump heap', () => {
       },
     },
     {
-      rule: '7.4 / §15.25',
+      rule: 'decode',
       name: '1025 memory entries in field order → bump_heap_exhausted "memory allocation of 65536 bytes failed"',
       stage: () => stage({ state: padded(1025) }),
       outcome: {
@@ -615,7 +616,7 @@ describe('§7.4 decode with the 64 KiB bump heap', () => {
 
 // =============================================================================================
 
-describe('§7.5 / §10.1 sidecar exclusion list', () => {
+describe('sidecar exclusion list (topology_from_persisted_state, read_from_dt)', () => {
   const withCpus = (noIo: number[], outstanding: number[], host?: Json): Staged =>
     stage({
       state: withState((s) => {
@@ -630,55 +631,55 @@ describe('§7.5 / §10.1 sidecar exclusion list', () => {
   });
   table([
     {
-      rule: '7.5 / §15.22',
+      rule: 'CPU union',
       name: 'no_io [5, 3, 3, 0] ∪ outstanding [3, 1] → sorted, de-duplicated [0, 1, 3, 5], per_cpu_exclusion',
       stage: () => withCpus([5, 3, 3, 0], [3, 1]),
       outcome: sidecar([0, 1, 3, 5], 'per_cpu_exclusion'),
     },
     {
-      rule: '7.5',
+      rule: 'CPU union',
       name: 'only field 3 (no_io [7]) → [7], per_cpu_exclusion',
       stage: () => withCpus([7], []),
       outcome: sidecar([7], 'per_cpu_exclusion'),
     },
     {
-      rule: '7.5',
+      rule: 'CPU union',
       name: 'only field 4 (outstanding [9, 8]) → [8, 9], per_cpu_exclusion',
       stage: () => withCpus([], [9, 8]),
       outcome: sidecar([8, 9], 'per_cpu_exclusion'),
     },
     {
-      rule: '10.1 / §15.22 (boundary)',
+      rule: 'sidecar gate (boundary)',
       name: 'largest id 399 → per_cpu_exclusion',
       stage: () => withCpus([399], []),
       outcome: sidecar([399], 'per_cpu_exclusion'),
     },
     {
-      rule: '10.1 / §15.22',
+      rule: 'sidecar gate',
       name: 'an id of 400 → DisabledServicing',
       stage: () => withCpus([1], [400]),
       outcome: sidecar([1, 400], 'DisabledServicing'),
     },
     {
-      rule: '10.1 / §15.22 (boundary)',
+      rule: 'sidecar gate (boundary)',
       name: 'cpu_count 400 with [1] → per_cpu_exclusion',
       stage: () => withCpus([1], [], { cpu_count: 400 }),
       outcome: sidecar([1], 'per_cpu_exclusion'),
     },
     {
-      rule: '10.1 / §15.22',
+      rule: 'sidecar gate',
       name: 'cpu_count 401 with [1] → DisabledServicing',
       stage: () => withCpus([1], [], { cpu_count: 401 }),
       outcome: sidecar([1], 'DisabledServicing'),
     },
     {
-      rule: '10.1 / §15.22',
+      rule: 'sidecar gate',
       name: 'both lists empty → unchanged (even with cpu_count 401)',
       stage: () => withCpus([], [], { cpu_count: 401 }),
       outcome: sidecar([], 'unchanged'),
     },
     {
-      rule: '7.5 (boundary)',
+      rule: 'CPU union (boundary)',
       name: '2048 distinct ids (the list\'s capacity) fit; the largest is ≥ 400 → DisabledServicing',
       stage: () => withCpus(Array.from({ length: 2048 }, (_, i) => 2047 - i), []),
       outcome: {
@@ -690,14 +691,14 @@ describe('§7.5 / §10.1 sidecar exclusion list', () => {
       },
     },
     {
-      rule: '7.5 / §1.7',
+      rule: 'CPU union, capacity',
       name: '2049 distinct ids overflow the 2048-entry list → capacity_exceeded',
       stage: () => withCpus(Array.from({ length: 2049 }, (_, i) => i), []),
       // The kind is certain; the text is a known bug (see the end of this file).
       outcome: { panic: 'capacity_exceeded', prefix: '' },
     },
     {
-      rule: '10.1 / §16',
+      rule: 'sidecar gate, upstream quirk',
       name: 'OPENHCL_SIDECAR=off on the command line does not skip the exclusion (the gate reads the default options)',
       stage: () => ({ ...withCpus([2], [1]), inputs: inputsA({ cmdline: { cmdline: 'OPENHCL_SIDECAR=off' } }) }),
       outcome: sidecar([1, 2], 'per_cpu_exclusion'),
@@ -707,16 +708,16 @@ describe('§7.5 / §10.1 sidecar exclusion list', () => {
 
 // =============================================================================================
 
-describe('§7.7 previous VTL2 RAM: merged by (igvm type, vnode)', () => {
+describe('topology_from_persisted_state: previous VTL2 RAM merged by (igvm type, vnode)', () => {
   table([
     {
-      rule: '7.7 / §15.7',
+      rule: 'RAM merge',
       name: 'the 10 touching VTL2 entries of 8 VTL types (header … pool) merge into ONE entry',
       stage: () => stage(),
       outcome: { path: 'persisted', check: (r) => expect(ramOf(r)).toEqual(BASE_RAM) },
     },
     {
-      rule: '7.7 / §15.7',
+      rule: 'RAM merge',
       name: 'a different vnode stays separate (Vtl2 mode): RAM3 + pool on vnode 1',
       stage: () =>
         stage({
@@ -735,7 +736,7 @@ describe('§7.7 previous VTL2 RAM: merged by (igvm type, vnode)', () => {
       },
     },
     {
-      rule: '7.7 / §15.7',
+      rule: 'RAM merge',
       name: 'a different igvm type stays separate (Vtl2 mode): RAM3 + pool typed MEMORY',
       stage: () =>
         stage({
@@ -751,7 +752,7 @@ describe('§7.7 previous VTL2 RAM: merged by (igvm type, vnode)', () => {
       },
     },
     {
-      rule: '7.7 / §15.8',
+      rule: 'RAM merge',
       name: 'unsorted saved VTL2 entries (RAM1 and RESERVED swapped) → merge_not_sorted',
       stage: () =>
         stage({
@@ -763,13 +764,13 @@ describe('§7.7 previous VTL2 RAM: merged by (igvm type, vnode)', () => {
       outcome: { panic: 'merge_not_sorted', text: 'ranges are not sorted' },
     },
     {
-      rule: '7.7 / §15.8',
+      rule: 'RAM merge',
       name: 'overlapping saved VTL2 entries (RESERVED starts one page early) → merge_overlap',
       stage: () => stage({ state: withState((s) => (s.partitionMemory[I.RESERVED]!.range.start = 0x8bf_b000n)) }),
       outcome: { panic: 'merge_overlap', text: 'ranges overlap' },
     },
     {
-      rule: '7.7 before 7.8',
+      rule: 'RAM merge before Host-mode cross-check',
       name: 'the merge panic fires in Host mode even though the host RAM would not match either',
       stage: () =>
         stage({
@@ -781,7 +782,7 @@ describe('§7.7 previous VTL2 RAM: merged by (igvm type, vnode)', () => {
       outcome: { panic: 'merge_overlap', text: 'ranges overlap' },
     },
     {
-      rule: '7.7 (boundary)',
+      rule: 'RAM merge (boundary)',
       name: '64 merged VTL2 RAM entries fit (Vtl2 mode): the base block + 63 separate pages',
       stage: () => stage({ host: VTL2_MODE, state: withState((s) => s.partitionMemory.push(...gappedPages(63, T.VTL2_RAM))) }),
       outcome: {
@@ -794,8 +795,8 @@ describe('§7.7 previous VTL2 RAM: merged by (igvm type, vnode)', () => {
       },
     },
     {
-      rule: '7.7 / §1.7',
-      name: '65 merged VTL2 RAM entries (Vtl2 mode, so 7.8 cannot fire first) → capacity_exceeded',
+      rule: 'RAM merge, capacity',
+      name: '65 merged VTL2 RAM entries (Vtl2 mode, so the Host-mode cross-check cannot fire first) → capacity_exceeded',
       stage: () => stage({ host: VTL2_MODE, state: withState((s) => s.partitionMemory.push(...gappedPages(64, T.VTL2_RAM))) }),
       // The kind is certain; the text is a known bug (see the end of this file).
       outcome: { panic: 'capacity_exceeded', prefix: '' },
@@ -824,7 +825,7 @@ function gappedPages(n: number, vtlType: number): MemoryEntry[] {
 
 // =============================================================================================
 
-describe('§7.8 Host-mode cross-check against the current host', () => {
+describe('topology_from_persisted_state: Host-mode cross-check against the current host', () => {
   const splitHost: Json = {
     memory: [
       { range: { start: '0x0', end: '0x8000000' }, mem_type: 'MEMORY', vnode: 0 },
@@ -837,7 +838,7 @@ describe('§7.8 Host-mode cross-check against the current host', () => {
   const hostWith = (vtl2: Json): Json => ({ memory: [(A_HOST_DT.memory as Json[])[0], vtl2, ...(A_HOST_DT.memory as Json[]).slice(2)] });
   table([
     {
-      rule: '7.8 / §15.9 / §16',
+      rule: 'Host-mode cross-check, upstream quirk',
       name: 'host splits its VTL2 RAM into two same-vnode entries (scenario D) → vtl2_ram_mismatch (merged vs unmerged)',
       stage: () => stage({ host: splitHost }),
       outcome: {
@@ -849,7 +850,7 @@ describe('§7.8 Host-mode cross-check against the current host', () => {
       },
     },
     {
-      rule: '7.8',
+      rule: 'Host-mode cross-check',
       name: 'host VTL2 entry on vnode 1 → vtl2_ram_mismatch',
       stage: () => stage({ host: hostWith({ range: { start: '0x8000000', end: '0xc000000' }, mem_type: 'VTL2_PROTECTABLE', vnode: 1 }) }),
       outcome: {
@@ -858,7 +859,7 @@ describe('§7.8 Host-mode cross-check against the current host', () => {
       },
     },
     {
-      rule: '7.8 / §15.9',
+      rule: 'Host-mode cross-check',
       name: 'saved igvm type MEMORY vs the host\'s VTL2_PROTECTABLE (scenario D2 shape) → vtl2_ram_mismatch',
       stage: () =>
         stage({
@@ -872,13 +873,13 @@ describe('§7.8 Host-mode cross-check against the current host', () => {
       },
     },
     {
-      rule: '7.8.1',
+      rule: 'parse_host_vtl2_ram',
       name: 'host with NO VTL2_PROTECTABLE entry: the measured fallback (VTL2_PROTECTABLE, vnode 0) equals the saved RAM → restore',
       stage: () => stage({ host: hostWith({ range: { start: '0x8000000', end: '0xc000000' }, mem_type: 'MEMORY', vnode: 0 }) }),
       outcome: { path: 'persisted', check: (r) => expectBaseTopology(r) },
     },
     {
-      rule: '7.8',
+      rule: 'Host-mode cross-check',
       name: 'Vtl2 mode does not check: the split host of scenario D restores',
       stage: () => stage({ host: { ...splitHost, ...VTL2_MODE } }),
       outcome: {
@@ -894,23 +895,23 @@ describe('§7.8 Host-mode cross-check against the current host', () => {
 
 // =============================================================================================
 
-describe('§7.9 header and protobuf entries: the FIRST of each type', () => {
+describe('topology_from_persisted_state: header and protobuf entries, the FIRST of each type', () => {
   const retype = (i: number, t: number) => withState((s) => (s.partitionMemory[i]!.vtlType = t));
   table([
     {
-      rule: '7.9',
+      rule: 'header/protobuf entries',
       name: 'no VTL2_PERSISTED_STATE_HEADER entry (retyped VTL2_RAM, merge unchanged) → persisted_header_missing',
       stage: () => stage({ state: retype(I.HEADER, T.VTL2_RAM) }),
       outcome: { panic: 'persisted_header_missing', text: 'persisted state header missing' },
     },
     {
-      rule: '7.9',
+      rule: 'header/protobuf entries',
       name: 'header but no VTL2_PERSISTED_STATE_PROTOBUF entry → persisted_protobuf_missing',
       stage: () => stage({ state: retype(I.PAYLOAD, T.VTL2_RAM) }),
       outcome: { panic: 'persisted_protobuf_missing', text: 'persisted state protobuf region missing' },
     },
     {
-      rule: '7.9',
+      rule: 'header/protobuf entries',
       name: 'neither entry → the header is looked for first',
       stage: () =>
         stage({
@@ -922,7 +923,7 @@ describe('§7.9 header and protobuf entries: the FIRST of each type', () => {
       outcome: { panic: 'persisted_header_missing', text: 'persisted state header missing' },
     },
     {
-      rule: '7.9 / §15.6',
+      rule: 'header/protobuf entries',
       name: 'a second header entry later (CONFIG1 retyped) is ignored: the first one is used → restore',
       stage: () => stage({ state: retype(I.CONFIG1, T.VTL2_PERSISTED_STATE_HEADER) }),
       outcome: {
@@ -934,13 +935,13 @@ describe('§7.9 header and protobuf entries: the FIRST of each type', () => {
       },
     },
     {
-      rule: '7.9 / §15.6',
-      name: 'the FIRST header entry is a wrong one ([0, 0x8000000), Vtl2 mode) → its end fails 7.10',
+      rule: 'header/protobuf entries',
+      name: 'the FIRST header entry is a wrong one ([0, 0x8000000), Vtl2 mode) → its end fails the header-end check',
       stage: () => stage({ host: VTL2_MODE, state: retype(I.VTL0_LOW, T.VTL2_PERSISTED_STATE_HEADER) }),
       outcome: { panic: 'header_end_ne_region_start', prefix: `${ASSERT_EQ}\n` },
     },
     {
-      rule: '7.9 / §15.6',
+      rule: 'header/protobuf entries',
       name: 'a second protobuf entry later (RAM3 retyped) is ignored: the first one bounds the span → restore',
       // Were the later one used, the span would be [0x8000000, 0xbe00000): far outside `used`.
       stage: () => stage({ state: retype(I.RAM3, T.VTL2_PERSISTED_STATE_PROTOBUF) }),
@@ -949,16 +950,16 @@ describe('§7.9 header and protobuf entries: the FIRST of each type', () => {
   ]);
 });
 
-describe('§7.10 header entry end == protobuf_base; §7.11 persisted span', () => {
+describe('topology_from_persisted_state: header entry end == protobuf_base; the persisted span', () => {
   table([
     {
-      rule: '7.10 / §15.6',
+      rule: 'header end == region start',
       name: 'protobuf_base 0x8002000 (region 0x12000) while the saved header entry ends at 0x8001000 → header_end_ne_region_start',
       stage: () => stage({ header: { protobufBase: 0x800_2000n, protobufRegionLen: 0x1_2000n } }),
       outcome: { panic: 'header_end_ne_region_start', prefix: `${ASSERT_EQ}\n` },
     },
     {
-      rule: '7.10 / §16',
+      rule: 'header end == region start, upstream quirk',
       name: 'only the END is checked: a header entry at 0x8001000 (not persisted_state.start) restores, span taken as saved',
       stage: () =>
         stage({
@@ -985,7 +986,7 @@ describe('§7.10 header entry end == protobuf_base; §7.11 persisted span', () =
       },
     },
     {
-      rule: '7.11',
+      rule: 'persisted span',
       name: 'header entry [0x8002000, 0x8003000) above the protobuf entry [0x8000000, 0x8001000) → range_start_gt_end',
       stage: () =>
         stage({
@@ -1004,7 +1005,7 @@ describe('§7.10 header entry end == protobuf_base; §7.11 persisted span', () =
       outcome: { panic: 'range_start_gt_end', text: 'assertion failed: range.start <= range.end' },
     },
     {
-      rule: '7.11 / §16',
+      rule: 'persisted span, upstream quirk',
       name: 'a saved span of 0x20000 (not the 20-page constant; protobuf entry ≠ region_len) is trusted as is',
       stage: () =>
         stage({
@@ -1023,7 +1024,7 @@ describe('§7.10 header entry end == protobuf_base; §7.11 persisted span', () =
     },
   ]);
 
-  it('7.11 / §15.13: a saved span of exactly 1 page restores with an empty payload range, and usermode then cannot find a protobuf region', () => {
+  it('persisted span: a saved span of exactly 1 page restores with an empty payload range, and usermode then cannot find a protobuf region', () => {
     const s = stage({
       state: withState((st) => {
         st.partitionMemory[I.PAYLOAD]!.range.end = PAYLOAD_BASE; // [0x8001000, 0x8001000): empty
@@ -1040,10 +1041,10 @@ describe('§7.10 header entry end == protobuf_base; §7.11 persisted span', () =
     expect(() => parseOpenhclMap(openhclMapToFdtNodes(r.openhclMemoryMap))).toThrow('no VTL2 persisted protobuf region range found');
   });
 
-  // §15.13: a span under one page panics in `split_at_offset` (`assert!(offset <= self.len())`).
+  // A span under one page panics in `split_at_offset` (`assert!(offset <= self.len())`).
   // The scenario-format kind table has no row for that text, so only the path and the text are
   // asserted here (the emulator currently files it under range_start_gt_end; see the report).
-  it('7.11 / §15.13: a saved span under 1 page (empty, at 0x8000000; Vtl2 mode) panics in split_at_offset', () => {
+  it('persisted span: a saved span under 1 page (empty, at 0x8000000; Vtl2 mode) panics in split_at_offset', () => {
     const s = stage({
       host: VTL2_MODE,
       state: withState((st) => {
@@ -1062,10 +1063,10 @@ describe('§7.10 header entry end == protobuf_base; §7.11 persisted span', () =
 
 // =============================================================================================
 
-describe('§7.12 address-space init: pool ranges carried over', () => {
+describe('topology_from_persisted_state: address-space init, pool ranges carried over', () => {
   table([
     {
-      rule: '7.12 / 7.14',
+      rule: 'address-space init, no new pool',
       name: 'the saved pool is carried over: pool_ranges, has_vtl2_pool, a Vtl2GpaPool reservation',
       stage: () => stage(),
       outcome: {
@@ -1078,7 +1079,7 @@ describe('§7.12 address-space init: pool ranges carried over', () => {
       },
     },
     {
-      rule: '7.12 / §15.12',
+      rule: 'address-space init',
       name: 'two pool ranges (multi-NUMA shape) are carried over in saved order',
       stage: () =>
         stage({
@@ -1097,19 +1098,19 @@ describe('§7.12 address-space init: pool ranges carried over', () => {
       },
     },
     {
-      rule: '7.12 / §15.11',
+      rule: 'address-space init',
       name: 'the new image\'s `used` overlaps the pool (ends 0xbf00000, scenario H) → walk_right_not_sorted',
       stage: () => stage({ shim: { used: { start: '0x8000000', end: '0xbf00000' } } }),
       outcome: { panic: 'walk_right_not_sorted', text: 'right not sorted' },
     },
     {
-      rule: '7.12 / §15.11 (boundary)',
+      rule: 'address-space init (boundary)',
       name: '`used` ending exactly at the pool start (0xbe00000) only touches it → restore, pool kept',
       stage: () => stage({ shim: { used: { start: '0x8000000', end: '0xbe00000' } } }),
       outcome: { path: 'persisted', check: (r) => expectBaseTopology(r) },
     },
     {
-      rule: '7.12 / §15.12 (boundary)',
+      rule: 'address-space init (boundary)',
       name: '64 pool ranges fit',
       stage: () => stage({ state: splitPool(64) }),
       outcome: {
@@ -1122,14 +1123,14 @@ describe('§7.12 address-space init: pool ranges carried over', () => {
       },
     },
     {
-      rule: '7.12 / §15.12',
+      rule: 'address-space init',
       name: '65 pool ranges → capacity_exceeded',
       stage: () => stage({ state: splitPool(65) }),
       // The kind is certain; the text is a known bug (see the end of this file).
       outcome: { panic: 'capacity_exceeded', prefix: '' },
     },
     {
-      rule: '7.12 / 9.3',
+      rule: 'address-space init',
       name: 'the carried-over header page lies outside the new `used` (starts 0x8001000) → address_space_init_failed',
       stage: () => stage({ shim: { used: { start: '0x8001000', end: '0x8d8d000' } } }),
       outcome: {
@@ -1145,11 +1146,11 @@ describe('§7.12 address-space init: pool ranges carried over', () => {
 
 // =============================================================================================
 
-describe('§7.13 MMIO from the saved state only', () => {
+describe('topology_from_persisted_state: MMIO from the saved state only', () => {
   const withMmio = (entries: MmioEntry[], host?: Json) => stage({ state: withState((s) => (s.partitionMmio = entries)), ...(host && { host }) });
   table([
     {
-      rule: '7.13 / §15.19',
+      rule: 'MMIO',
       name: 'the host\'s changed VMBus MMIO is ignored; only its connection ids are used',
       stage: () =>
         stage({
@@ -1168,7 +1169,7 @@ describe('§7.13 MMIO from the saved state only', () => {
       },
     },
     {
-      rule: '7.13',
+      rule: 'MMIO',
       name: 'saved order is kept per type (VTL2, VTL0 high, VTL0 low)',
       stage: () => withMmio([V2A, V0B, V0A]),
       outcome: {
@@ -1180,7 +1181,7 @@ describe('§7.13 MMIO from the saved state only', () => {
       },
     },
     {
-      rule: '7.13 / §15.19',
+      rule: 'MMIO',
       name: 'unknown MMIO types (0, 7, 99) are dropped',
       stage: () => withMmio([V0A, mmio(0x1000n, 0x2000n, 0), V0B, mmio(0x3000n, 0x4000n, 7), V2A, mmio(0x5000n, 0x6000n, 99)]),
       outcome: {
@@ -1192,7 +1193,7 @@ describe('§7.13 MMIO from the saved state only', () => {
       },
     },
     {
-      rule: '7.13',
+      rule: 'MMIO',
       name: 'no saved MMIO at all → none, whatever the host says',
       stage: () => withMmio([]),
       outcome: {
@@ -1204,13 +1205,13 @@ describe('§7.13 MMIO from the saved state only', () => {
       },
     },
     {
-      rule: '7.13 / §15.19',
+      rule: 'MMIO',
       name: 'three saved VTL0_MMIO entries → capacity_exceeded',
       stage: () => withMmio([V0A, V0B, mmio(0x20_0000_0000n, 0x20_1000_0000n, T.VTL0_MMIO), V2A]),
       outcome: { panic: 'capacity_exceeded', prefix: '' },
     },
     {
-      rule: '7.13 / §15.19',
+      rule: 'MMIO',
       name: 'three saved VTL2_MMIO entries → capacity_exceeded',
       stage: () => withMmio([V0A, V0B, V2A, mmio(0xf9_0000_0000n, 0xf9_0800_0000n, T.VTL2_MMIO), mmio(0xfa_0000_0000n, 0xfa_0800_0000n, T.VTL2_MMIO)]),
       outcome: { panic: 'capacity_exceeded', prefix: '' },
@@ -1220,11 +1221,11 @@ describe('§7.13 MMIO from the saved state only', () => {
 
 // =============================================================================================
 
-describe('§7.14 no pool is allocated on restore', () => {
+describe('topology_from_persisted_state: no pool is allocated on restore', () => {
   const noPool = () => withState((s) => (s.partitionMemory[I.POOL]!.vtlType = T.VTL2_RAM));
   table([
     {
-      rule: '7.14 / §14.5',
+      rule: 'no new pool, upstream NOTE',
       name: 'no saved pool + command line Pages(1024) + host DMA hint → still no pool',
       stage: () => stage({ state: noPool(), cmdline: { enable_vtl2_gpa_pool: { kind: 'Pages', pages: 1024 } }, host: { device_dma_page_count: 4096 } }),
       outcome: {
@@ -1238,7 +1239,7 @@ describe('§7.14 no pool is allocated on restore', () => {
       },
     },
     {
-      rule: '7.14',
+      rule: 'no new pool',
       name: 'no saved pool + raw command line OPENHCL_ENABLE_VTL2_GPA_POOL=512 → still no pool',
       stage: () => stage({ state: noPool(), cmdline: { cmdline: 'OPENHCL_ENABLE_VTL2_GPA_POOL=512' } }),
       outcome: {
@@ -1247,7 +1248,7 @@ describe('§7.14 no pool is allocated on restore', () => {
       },
     },
     {
-      rule: '7.14',
+      rule: 'no new pool',
       name: 'a saved pool with the pool now Off on the command line → the saved pool is still carried over',
       stage: () => stage({ cmdline: { enable_vtl2_gpa_pool: { kind: 'Off' } } }),
       outcome: { path: 'persisted', check: (r) => expectBaseTopology(r) },
@@ -1257,8 +1258,8 @@ describe('§7.14 no pool is allocated on restore', () => {
 
 // =============================================================================================
 
-describe('§7.15 / §13.2 / §16 the header is never cleared; VTL0 entries are ignored', () => {
-  it('7.15: after a restore the 32-byte header is still in memory, byte for byte', () => {
+describe('upstream quirks: the header is never cleared; VTL0 entries are ignored', () => {
+  it('after a restore the 32-byte header is still in memory, byte for byte', () => {
     const s = stage();
     const before = s.memory.read(PS_START, 0x1000n);
     const r = run(s);
@@ -1267,13 +1268,13 @@ describe('§7.15 / §13.2 / §16 the header is never cleared; VTL0 entries are i
     expect(s.memory.read(PS_START, 0x1000n)).toEqual(before);
   });
 
-  it('7.15: a panicking restore leaves the header in place too', () => {
+  it('a panicking restore leaves the header in place too', () => {
     const s = stage({ header: { protobufPayloadLen: REGION_LEN + 1n } });
     expect(run(s).path).toBe('panic');
     expect(readHeader(s.memory, PS_START)).toEqual({ status: 'valid', header: s.header });
   });
 
-  it('§16 / §13.2: two consecutive restores from the same memory take the restore path with identical results', () => {
+  it('two consecutive restores from the same memory take the restore path with identical results', () => {
     const { memory } = realSave();
     const first = boot(inputsA(), memory);
     const second = boot(inputsA(), memory);
@@ -1284,7 +1285,7 @@ describe('§7.15 / §13.2 / §16 the header is never cleared; VTL0 entries are i
 
   table([
     {
-      rule: '§16',
+      rule: 'upstream quirk',
       name: 'the saved VTL0 entries are ignored: reversed, unaligned, unsorted, odd vnode/igvm type → same restore',
       stage: () =>
         stage({
@@ -1309,7 +1310,7 @@ describe('§7.15 / §13.2 / §16 the header is never cleared; VTL0 entries are i
       },
     },
     {
-      rule: '§16',
+      rule: 'upstream quirk',
       name: 'dropping every VTL0 entry changes nothing either',
       stage: () => stage({ state: withState((s) => (s.partitionMemory = s.partitionMemory.filter((e) => e.vtlType !== T.VTL0))) }),
       outcome: { path: 'persisted', check: (r) => expectBaseTopology(r) },
@@ -1373,7 +1374,7 @@ describe('a full lifecycle through runScenario: save, corrupt the header, boot',
  * Capacity overflows print arrayvec's own fixed text and nothing else: `extend`/`from_iter`/
  * `collect` panic "ArrayVec: capacity exceeded in extend/from_iter", `push` panics
  * "called `Result::unwrap()` on an `Err` value: CapacityError: insufficient capacity". The VTL2
- * RAM list is filled with `ArrayVec::extend` (handoff.md §1.7, §7.7), so its text is the extend one.
+ * RAM list is filled with `vtl2_ram.extend(...)` in `topology_from_persisted_state`, so its text is the extend one.
  */
 describe('restore-path capacity panic texts', () => {
   const ARRAYVEC_EXTEND = 'ArrayVec: capacity exceeded in extend/from_iter';
@@ -1385,16 +1386,16 @@ describe('restore-path capacity panic texts', () => {
     return r.panic;
   };
 
-  it('7.7 / §1.7: 65 merged VTL2 RAM entries → arrayvec\'s extend panic text', () => {
+  it('RAM merge: 65 merged VTL2 RAM entries → arrayvec\'s extend panic text', () => {
     const s = stage({ host: VTL2_MODE, state: withState((st) => st.partitionMemory.push(...gappedPages(64, T.VTL2_RAM))) });
     expect(panicText(s)).toBe(ARRAYVEC_EXTEND);
   });
 
   it.each([
-    ['7.12: 65 pool ranges', () => stage({ state: splitPool(65) })],
-    ['7.13: 3 VTL0_MMIO entries', () => stage({ state: withState((st) => st.partitionMmio.push(mmio(0x20_0000_0000n, 0x20_1000_0000n, T.VTL0_MMIO))) })],
-    ['7.13: 3 VTL2_MMIO entries', () => stage({ state: withState((st) => st.partitionMmio.push(mmio(0xf9_0000_0000n, 0xf9_0800_0000n, T.VTL2_MMIO), mmio(0xfa_0000_0000n, 0xfa_0800_0000n, T.VTL2_MMIO))) })],
-    ['7.5: 2049 exclusion ids', () => stage({ state: withState((st) => (st.cpusWithMappedInterruptsNoIo = Array.from({ length: 2049 }, (_, i) => i))) })],
+    ['address-space init: 65 pool ranges', () => stage({ state: splitPool(65) })],
+    ['MMIO: 3 VTL0_MMIO entries', () => stage({ state: withState((st) => st.partitionMmio.push(mmio(0x20_0000_0000n, 0x20_1000_0000n, T.VTL0_MMIO))) })],
+    ['MMIO: 3 VTL2_MMIO entries', () => stage({ state: withState((st) => st.partitionMmio.push(mmio(0xf9_0000_0000n, 0xf9_0800_0000n, T.VTL2_MMIO), mmio(0xfa_0000_0000n, 0xfa_0800_0000n, T.VTL2_MMIO))) })],
+    ['CPU union: 2049 exclusion ids', () => stage({ state: withState((st) => (st.cpusWithMappedInterruptsNoIo = Array.from({ length: 2049 }, (_, i) => i))) })],
   ] as const)('%s → one of arrayvec\'s two fixed panic texts, with nothing appended', (_, make) => {
     expect([ARRAYVEC_EXTEND, ARRAYVEC_PUSH]).toContain(panicText(make()));
   });

@@ -49,10 +49,10 @@ describe('docs/testing-guide.md', () => {
   });
 });
 
-describe('docs/boot-handoff.md', () => {
+describe('docs/servicing-walkthrough.md', () => {
   test("embeds the demo's real output verbatim", async () => {
     const { demoText, runDemo } = await import('../../src/cli/demo.js');
-    const doc = readFileSync(new URL('../../docs/boot-handoff.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../docs/servicing-walkthrough.md', import.meta.url), 'utf8');
     expect(doc).toContain('```\n' + demoText(runDemo()) + '\n```');
   });
 });

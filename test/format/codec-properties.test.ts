@@ -18,7 +18,7 @@ describe('codec properties', () => {
   });
 
   test('protobufjs, an independent proto3 decoder, reads our bytes as the same state', () => {
-    // For this schema mesh's output is canonical proto3 (handoff.md §4.2), so a
+    // For this schema mesh's output is canonical proto3 (docs/format.md, "How the real encoder differs"), so a
     // generic decoder must agree on every field; only its Long/u64 form differs.
     const SavedStateType = schemaRoot.lookupType('openhcl.openhcl_boot.SavedState');
     const u64 = (v: string | undefined) => (v === undefined ? 0n : BigInt(v));

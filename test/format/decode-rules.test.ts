@@ -4,7 +4,8 @@ import { decodeSavedState } from '../../src/format/decode.js';
 import type { SavedState } from '../../src/format/saved-state.js';
 import { emptySavedState } from '../../src/format/saved-state.js';
 
-// One row per decoder rule of wire-format.md §4, with hand-assembled bytes.
+// One row per decoder rule of docs/format.md ("What the real decoder accepts and rejects"), with
+// hand-assembled bytes.
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const state = (patch: Partial<SavedState>): SavedState => ({ ...emptySavedState(), ...patch });
 const entry = (patch: Partial<SavedState['partitionMemory'][number]> = {}) => ({
@@ -48,7 +49,7 @@ describe('accepted inputs decode to exactly this state', () => {
   });
 
   test('a buffer cut between two top-level fields decodes to the fields before the cut', () => {
-    // The 78-byte example of wire-format.md §3, cut after its first memory entry.
+    // The 78-byte example of docs/format.md, cut after its first memory entry.
     const full = hex(
       '0a0d0a031080201a02080b220208030a130a070880201080800810011a02080c2202080312120a0c08808080800f10808080c00f1202080512140a0e0880808080fc011080808080800212020806',
     );

@@ -4,7 +4,7 @@ import { encodeSavedState } from '../../src/format/encode.js';
 import type { SavedState } from '../../src/format/saved-state.js';
 import { emptySavedState } from '../../src/format/saved-state.js';
 
-// The encoder rules of wire-format.md §3, one row each.
+// The encoder rules of docs/format.md ("How the real encoder differs"), one row each.
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const state = (patch: Partial<SavedState>): SavedState => ({ ...emptySavedState(), ...patch });
 const entry = (patch: Partial<SavedState['partitionMemory'][number]> = {}) => ({
@@ -16,7 +16,7 @@ const entry = (patch: Partial<SavedState['partitionMemory'][number]> = {}) => ({
 });
 const mmio = (start: bigint, end: bigint, vtlType: number) => ({ range: { start, end }, vtlType });
 
-/** The 78-byte example of wire-format.md §3. */
+/** The 78-byte example of docs/format.md (the real encoder's bytes). */
 const EXAMPLE = state({
   partitionMemory: [
     entry({ range: { start: 0x0n, end: 0x1000n }, vnode: 0, vtlType: 11, igvmType: 3 }),
@@ -29,8 +29,8 @@ const EXAMPLE_HEX =
 
 describe('encodeSavedState writes what mesh_protobuf writes', () => {
   test.each([
-    ['the spec example (78 bytes)', EXAMPLE, EXAMPLE_HEX],
-    ['the spec example plus both CPU lists', { ...EXAMPLE, cpusWithMappedInterruptsNoIo: [1, 300], cpusWithOutstandingIo: [0] }, `${EXAMPLE_HEX}1a0301ac02220100`],
+    ['the reference example (78 bytes)', EXAMPLE, EXAMPLE_HEX],
+    ['the reference example plus both CPU lists', { ...EXAMPLE, cpusWithMappedInterruptsNoIo: [1, 300], cpusWithOutstandingIo: [0] }, `${EXAMPLE_HEX}1a0301ac02220100`],
     ['an empty state is zero bytes', state({}), ''],
     ['an all-default memory entry is still written', state({ partitionMemory: [entry()] }), '0a00'],
     ['an all-default mmio entry is still written', state({ partitionMmio: [mmio(0n, 0n, 0)] }), '1200'],

@@ -17,7 +17,7 @@ import { loadMeshVectors } from '../support/vectors.js';
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-// wire-format.md §3's 78-byte example: two memory entries and two MMIO entries (fields 1–2 only).
+// docs/format.md's 78-byte example: two memory entries and two MMIO entries (fields 1–2 only).
 const EXAMPLE_HEX =
   '0a0d0a031080201a02080b220208030a130a070880201080800810011a02080c2202080312120a0c08808080800f10808080c00f1202080512140a0e0880808080fc011080808080800212020806';
 const EXAMPLE_MAP: SavedStateV1 = {
@@ -35,7 +35,7 @@ const v3 = (noIo: number[], outstanding: number[]): SavedState => ({ ...EXAMPLE_
 describe('per-version writers: exact bytes', () => {
   // Every writer is mesh: fields in number order, CPU lists packed, an empty list omitted.
   test.each([
-    ['v1: fields 1-2 only (the spec example, byte for byte)', () => encodeSavedStateV(1, EXAMPLE_MAP), EXAMPLE_HEX],
+    ['v1: fields 1-2 only (the reference example, byte for byte)', () => encodeSavedStateV(1, EXAMPLE_MAP), EXAMPLE_HEX],
     // v1 has no CPU fields, so a v3 state handed to the v1 writer loses its lists.
     ['v1: CPU lists on the object are not part of v1 and are not written', () => encodeSavedStateV(1, v3([1], [2])), EXAMPLE_HEX],
     // 300 = ac 02; packed blob of 3 bytes under key 1a (field 3, wire type 2).
@@ -43,8 +43,8 @@ describe('per-version writers: exact bytes', () => {
     ['v2: a 0 inside the list is written', () => encodeSavedStateV(2, { ...EXAMPLE_MAP, cpusWithMappedInterrupts: [0] }), `${EXAMPLE_HEX}1a0100`],
     // An empty list is omitted: the v2 payload is then byte-identical to the v1 payload.
     ['v2: an empty list is omitted (same bytes as v1)', () => encodeSavedStateV(2, { ...EXAMPLE_MAP, cpusWithMappedInterrupts: [] }), EXAMPLE_HEX],
-    // wire-format.md §3: "Adding cpus_with_mapped_interrupts_no_io = [1, 300] and cpus_with_outstanding_io = [0] appends 1a0301ac02 220100".
-    ['v3: fields 3 and 4 (the spec example)', () => encodeSavedStateV(3, v3([1, 300], [0])), `${EXAMPLE_HEX}1a0301ac02220100`],
+    // The real encoder: adding cpus_with_mapped_interrupts_no_io = [1, 300] and cpus_with_outstanding_io = [0] appends 1a0301ac02 220100.
+    ['v3: fields 3 and 4 (the reference example)', () => encodeSavedStateV(3, v3([1, 300], [0])), `${EXAMPLE_HEX}1a0301ac02220100`],
     ['v3: only field 4', () => encodeSavedStateV(3, v3([], [2])), `${EXAMPLE_HEX}220102`],
     ['v3: an empty state is zero bytes', () => encodeSavedStateV(3, { partitionMemory: [], partitionMmio: [], cpusWithMappedInterruptsNoIo: [], cpusWithOutstandingIo: [] }), ''],
   ])('%s', (_name, encode, expected) => {

@@ -144,8 +144,8 @@ export function savedExampleA(): { memory: GuestMemory; inputs: BootInputs; payl
   const first = vm.boot();
   if (first.path !== 'host') throw new Error('fuzz fixture: example A did not boot fresh');
   const saved = vm.save({ noIo: [1, 2], outstanding: [0] });
-  if (typeof saved['payload_hex'] !== 'string') throw new Error(`fuzz fixture: save failed: ${JSON.stringify(saved)}`);
-  const payload = Uint8Array.from(Buffer.from(saved['payload_hex'], 'hex'));
+  if ('error' in saved) throw new Error(`fuzz fixture: save failed: ${JSON.stringify(saved)}`);
+  const payload = Uint8Array.from(Buffer.from(saved.payload_hex, 'hex'));
   const s = vm.scenario;
   return {
     memory: vm.memory,

@@ -203,7 +203,7 @@ export function bootFixture(): Fixture {
 const PAGE_MASK = 0xfffn;
 
 /**
- * §7.1–7.3 of handoff.md, in order: what the boot must report for the header alone, or
+ * The header checks of upstream `topology_from_persisted_state`, in order: what the boot must report for the header alone, or
  * undefined when the header passes those checks (and the payload decides).
  */
 export function expectedHeaderPanic(base: bigint, regionLen: bigint, payloadLen: bigint, ps: { start: bigint; end: bigint }): PanicKind | undefined {
@@ -218,7 +218,7 @@ export function expectedHeaderPanic(base: bigint, regionLen: bigint, payloadLen:
 
 /**
  * boot never throws; its result is host | persisted | panic with a documented kind; the header
- * checks of §7.1–7.3 give exactly the documented panic; the payload's decode failure gives
+ * checks of `topology_from_persisted_state` give exactly the documented panic; the payload's decode failure gives
  * `protobuf_decode_failed`; no memory read exceeds 2 MiB (nothing is sized by a length field);
  * decoder work is linear in the bytes read.
  */
@@ -248,19 +248,19 @@ export function checkBoot(c: RegionCase): BootResult {
     fail(`undocumented path ${String((result as { path: unknown }).path)}`);
   }
 
-  // §6.2: only an unisolated partition with the exact magic takes the restore path.
+  // read_persisted_region_header: only an unisolated partition with the exact magic takes the restore path.
   const restore = c.isolation === 'None' && region.magic === PERSISTED_STATE_MAGIC;
   const attempted = result.path === 'panic' ? result.attemptedPath : result.path;
-  if (attempted !== (restore ? 'persisted' : 'host')) fail(`attempted the ${attempted} path; §6.2 says ${restore ? 'persisted' : 'host'}`);
+  if (attempted !== (restore ? 'persisted' : 'host')) fail(`attempted the ${attempted} path; read_persisted_region_header says ${restore ? 'persisted' : 'host'}`);
 
   if (restore) {
     const ps = f.inputs.shim.persistedState;
     const expected = expectedHeaderPanic(region.base, region.regionLen, region.payloadLen, ps);
     const kind = result.path === 'panic' ? result.panicKind : undefined;
     if (expected !== undefined) {
-      if (kind !== expected) fail(`header checks (§7.1–7.3) expect panic ${expected}; got ${kind ?? result.path}`);
+      if (kind !== expected) fail(`header checks (topology_from_persisted_state) expect panic ${expected}; got ${kind ?? result.path}`);
     } else {
-      // §7.4: the payload read is [base, base + payload_len); a decode error is protobuf_decode_failed.
+      // The payload read is [base, base + payload_len); a decode error is protobuf_decode_failed.
       let decodeFails = false;
       try {
         decodeSavedState(memory.read(region.base, region.payloadLen));

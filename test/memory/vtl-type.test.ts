@@ -17,7 +17,7 @@ import {
 } from '../../src/memory/vtl-type.js';
 
 describe('MemoryVtlType', () => {
-  // handoff.md §1.2, row by row.
+  // Upstream `MemoryVtlType::ram()` / `vtl2()` (loader_defs shim.rs), row by row.
   const table: [number, string | undefined, boolean, boolean][] = [
     [0, 'VTL0', true, false],
     [1, 'VTL2_RAM', true, true],
@@ -89,7 +89,7 @@ describe('IgvmMemoryType', () => {
 });
 
 describe('ReservedType', () => {
-  // handoff.md §1.4.
+  // Upstream `From<ReservedMemoryType> for MemoryVtlType` (openhcl_boot memory.rs).
   it.each([
     ['Vtl2Config', 2],
     ['Vtl2Reserved', 7],

@@ -49,7 +49,7 @@ describe.each([
     const got = runScenario(vectorScenario(v)).steps;
     expect(got.length).toBe(v.expected.steps.length);
     v.expected.steps.forEach((want, i) => {
-      const mine = got[i]!;
+      const mine: Record<string, unknown> = got[i]!;
       const expected = comparable(want);
       expect({ step: i, ...pick(mine, expected) }).toEqual({ step: i, ...expected });
       if (want['path'] === 'panic') {

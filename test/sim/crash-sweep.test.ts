@@ -49,7 +49,7 @@ describe('the default scenario', () => {
     expect(first!.payload_hex.slice(0, 2 * 324)).toBe(second!.payload_hex.slice(0, 2 * 324)); // the same /openhcl map
     expect(first!.payload_hex.slice(2 * 324)).toBe('1a0107' + '22020105'); // no_io [7], outstanding [1, 5]
     expect(second!.payload_hex.slice(2 * 324)).toBe('220103'); // outstanding [3]
-    expect(steps.map((s) => s['path'] ?? s['op'])).toEqual(['host', 'save', 'persisted', 'save', 'persisted']);
+    expect(steps.map((s) => ('path' in s ? s.path : s.op))).toEqual(['host', 'save', 'persisted', 'save', 'persisted']);
   });
 
   test('byte granularity: 327 restored-old, 25 silent-wrong, 8 restored-new', () => {
@@ -64,7 +64,7 @@ describe('the default scenario', () => {
     //   outstanding instead of no_io; the boot takes the union, {1, 5, 7}: still the old one.
     // k = 326: byte 325 is 01, as it was: unchanged.      => restored-old: k = 0..326, 327 points
     // k = 327: byte 326 becomes 03: M ‖ 22 01 03 ‖ 22 02 01 05 — the new payload, then the stale
-    //   tail of the old one, still inside the old length (§13.1b, shorter payload): {1, 3, 5},
+    //   tail of the old one, still inside the old length (stale header, shorter payload): {1, 3, 5},
     //   neither the old {1, 5, 7} nor the new {3}.
     // k = 328..351: header bytes 0..23 — magic, protobuf_base and protobuf_region_len — are
     //   written with the values they already had, so nothing changes.
@@ -138,7 +138,7 @@ describe('the default scenario', () => {
 });
 
 describe('hand-built cases', () => {
-  test('first-ever servicing (§13.1a, §13.1c): fresh until the magic is whole, then a torn header panics', () => {
+  test('first-ever servicing (no old header; torn header write): fresh until the magic is whole, then a torn header panics', () => {
     // Memory before the save is all zero. Payload (cpus no_io [2], outstanding [1]) = 330 bytes.
     // k = 0..330: payload bytes only; no magic => fresh (331 points). k = 331..337: 1..7 magic
     //   bytes => still no magic => fresh (7 more: 338).
@@ -147,7 +147,7 @@ describe('hand-built cases', () => {
     //   inside [0x8000000, 0x8200000): protobuf_region_not_contained (4).
     // k = 342..354 (12..24 header bytes): base 0x8001000 is whole; region_len grows 0 -> 0x13000
     //   but payload_len is still 0, and an empty SavedState has no VTL2 RAM: vtl2_ram_mismatch
-    //   (Host mode, §7.8) (13).
+    //   (Host mode cross-check) (13).
     // k = 355: payload_len's low byte 0x4a: 74 bytes of 330 decode to a truncated message:
     //   protobuf_decode_failed (1).
     // k = 356..362: payload_len = 330 => restored-new (7). Total 338 + 4 + 13 + 1 + 7 = 363.
@@ -172,7 +172,7 @@ describe('hand-built cases', () => {
     expect(u.panicKinds).toEqual({ protobuf_region_not_contained: 1, vtl2_ram_mismatch: 2 });
   });
 
-  test('a LONGER second payload (§13.1b, scenario F1): the old length cuts it mid-field and the decode panics', () => {
+  test('a LONGER second payload (stale header, scenario F1): the old length cuts it mid-field and the decode panics', () => {
     // Old: M ‖ 1a 01 02 ‖ 22 01 01 (330). New: M ‖ 1a 03 02 09 05 ‖ 22 02 01 07 (333, lists as
     // given, unsorted). k = 0..325: unchanged bytes (M, then 1a) => restored-old (326). From
     // k = 326 (byte 325: 03) the 330-byte read ends inside a field: protobuf_decode_failed,

@@ -43,14 +43,14 @@ describe('every vector input parses', () => {
       if (step.op === 'boot') {
         const inputs = resolveBootInputs(s, step);
         counts.boots++;
-        // The boot result reports the host's mode (handoff.md §6.1), so it checks which host_dt
+        // The boot result reports the host's mode (as `read_from_dt` fills `PartitionInfo`), so it checks which host_dt
         // (base, replacement, or merged override) this boot resolved to.
         if (want['memory_allocation_mode'] !== undefined) {
           expect(memoryAllocationModeToJson(inputs.hostDt.memoryAllocationMode)).toEqual(want['memory_allocation_mode']);
           expect(want['vmbus_connection_ids']).toEqual({ vtl0: inputs.hostDt.vmbusVtl0?.connectionId, vtl2: inputs.hostDt.vmbusVtl2?.connectionId });
           counts.crossChecked++;
         }
-        // Fresh, non-isolated, Host mode: the host's VMBus MMIO is used as given (§8.2), which
+        // Fresh, non-isolated, Host mode: the host's VMBus MMIO is used as given (`topology_from_host_dt`), which
         // pins host_dt_override merging.
         if (want['path'] === 'host' && inputs.hostDt.memoryAllocationMode.kind === 'Host' && inputs.shimParams.isolation === 'None') {
           expect(want['vtl0_mmio']).toEqual(inputs.hostDt.vmbusVtl0?.mmio.map(rangeToJson));

@@ -43,7 +43,7 @@ function parseError(nodes: OpenhclDtNode[]): UsermodeParseError {
   return expect.fail('expected a UsermodeParseError');
 }
 
-describe('parseOpenhclMap (handoff.md §11.4)', () => {
+describe('parseOpenhclMap (upstream bootloader_fdt_parser parse_openhcl)', () => {
   it('parses memory and MMIO nodes, stable-sorts by start and derives every field', () => {
     const nodes: OpenhclDtNode[] = [
       mem(0x0n, 0x8000000n, V.VTL0, 0, 0),
@@ -117,7 +117,7 @@ describe('parseOpenhclMap (handoff.md §11.4)', () => {
       'multiple_persisted_headers',
       'multiple VTL2 persisted header ranges found',
     ],
-    ['no payload region (a 1-page persisted span, §15 item 13)', [BASE[0] as OpenhclDtNode], 'no_persisted_protobuf_region', 'no VTL2 persisted protobuf region range found'],
+    ['no payload region (a 1-page persisted span)', [BASE[0] as OpenhclDtNode], 'no_persisted_protobuf_region', 'no VTL2 persisted protobuf region range found'],
     [
       'two payload regions',
       [...BASE, mem(0x9000000n, 0x1000n, V.VTL2_PERSISTED_STATE_PROTOBUF)],

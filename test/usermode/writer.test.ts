@@ -82,7 +82,7 @@ function writeError(f: () => unknown): PersistedStateWriteError {
   return expect.fail('expected a PersistedStateWriteError');
 }
 
-describe('buildSavedState (handoff.md §5.3 step 2)', () => {
+describe('buildSavedState (the SavedState write_persisted_info encodes)', () => {
   it('takes every memory entry in map order and every MMIO entry with its VTL type', () => {
     const s = buildSavedState(sampleMap(), NO_CPUS);
     expect(s.partitionMemory).toEqual([
@@ -131,7 +131,7 @@ describe('planSave', () => {
   });
 });
 
-describe('writePersistedState (handoff.md §5.3)', () => {
+describe('writePersistedState (upstream write_persisted_info)', () => {
   it('writes the payload, then the header, and nothing else', () => {
     const m = staleMemory();
     const r = writePersistedState(m, sampleMap(), { noIo: [2, 4], outstanding: [1] });
@@ -221,7 +221,7 @@ describe('writePersistedState (handoff.md §5.3)', () => {
     expect(r).toMatchObject({ payloadWrittenAt: null, header: null, applied: [], complete: false });
   });
 
-  it('onStore can tear the header store (a crash during the 32-byte write, §13.1 c)', () => {
+  it('onStore can tear the header store (a crash during the 32-byte write)', () => {
     const m = staleMemory();
     const r = writePersistedState(m, sampleMap(), NO_CPUS, { onStore: (s) => (s.what === 'header' ? { tornAfter: 8 } : 'write') });
     const header = m.read(HEADER.start, 32n);
