@@ -332,9 +332,12 @@ export class AddressSpaceManager {
   }
 
   /**
-   * Upstream allocates with `len = len.div_ceil(4096) * 4096`: a zero length is refused first,
-   * and a length that rounds up past u64 overflows (an "attempt to multiply with overflow" panic,
-   * since the scenario format assumes overflow checks).
+   * Upstream allocates with `len = len.div_ceil(4096) * 4096`: a zero length is refused first.
+   * A length within 4 KiB of 2^64 rounds up past u64; this reports that as the overflow-checks
+   * panic "attempt to multiply with overflow" (the shipped release build would wrap it to 0).
+   * boot() never gets here: its only caller, the private pool, passes a wrapped page multiple
+   * below 2^64 (see `allocatePool` in boot.ts), so neither this panic nor the
+   * `invalid_argument` error is reachable from a boot; they guard direct API use.
    */
   static #roundLen(len: bigint): bigint | undefined {
     if (typeof len !== 'bigint' || len < 0n || len >= U64_LIMIT) {

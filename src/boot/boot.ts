@@ -18,6 +18,7 @@ import { BootPanic, asPanic, asPanics, type PanicKind } from './panic.js';
 import { readPersistedHeader, topologyFromPersistedState } from './persisted.js';
 import { pickPrivatePoolSize } from './pool-size.js';
 import { sidecarAction, type SidecarAction } from './sidecar.js';
+import { rangeWithLen, wrappingAdd, wrappingMul } from './wrapping.js';
 import type { CmdlineOptions, GpaPoolConfig, HostDt, MemoryAllocationMode, ShimParams } from './types.js';
 
 /** Pages of the persisted region a fresh boot reserves: 1 header page + 19 payload pages (upstream `PERSISTED_REGION_SIZE` in `topology_from_host_dt`). */
@@ -117,7 +118,13 @@ export interface BootPanicResult {
 /** What one boot produced: a topology, or the panic the real boot shim would hit. */
 export type BootResult = BootSuccess | BootPanicResult;
 
-/** Runs openhcl_boot against `memory`. Never throws for an emulated panic. */
+/**
+ * Runs openhcl_boot against `memory`. Never throws for an emulated panic, and never throws
+ * for inputs of the documented types (every 64-bit field a u64, as the input parsers in
+ * inputs.ts guarantee): u64 arithmetic on them wraps as in the shipped release-profile boot
+ * shim (see src/boot/wrapping.ts), and wherever the wrapped value leads upstream to a panic,
+ * that panic is the result.
+ */
 export function boot(inputs: BootInputs, memory: GuestMemory): BootResult {
   const { shim } = inputs;
   const header = readPersistedHeader(shim, memory);
@@ -190,8 +197,11 @@ function restoreBoot(
  */
 function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSpan: MemoryRange, poolRanges: MemoryRange[]): AddressSpaceInit {
   const p = shim.parameterRegion;
-  const param = asPanics(() => MemoryRange.withLen(p.start, p.size));
-  const dtPages = asPanics(() => MemoryRange.withLen(p.start + BigInt(p.dtPageIndex) * PAGE, BigInt(p.dtSizePages) * PAGE));
+  // Upstream order: the reclaim range `try_new(dt_start()..dt_start() + dt_size()).expect("range
+  // is valid")` first, then `MemoryRange::new(parameter_region_start..start + size)`; both sums
+  // wrap in the release build, so an overflowing layout is a range panic, not an input error.
+  const dtPages = rangeWithLen(wrappingAdd(p.start, BigInt(p.dtPageIndex) * PAGE), BigInt(p.dtSizePages) * PAGE, 'try_new_expect');
+  const param = rangeWithLen(p.start, p.size);
   const init: AddressSpaceInit = {
     vtl2Ram,
     bootshimUsed: shim.used,
@@ -201,20 +211,36 @@ function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSp
     poolRanges,
   };
   if (shim.vtl2ReservedRegion.size !== 0n) {
-    init.reserved = asPanics(() => MemoryRange.withLen(shim.vtl2ReservedRegion.start, shim.vtl2ReservedRegion.size));
+    init.reserved = rangeWithLen(shim.vtl2ReservedRegion.start, shim.vtl2ReservedRegion.size);
   }
-  if (shim.sidecar.size !== 0n) init.sidecarImage = asPanics(() => MemoryRange.withLen(shim.sidecar.base, shim.sidecar.size));
+  if (shim.sidecar.size !== 0n) init.sidecarImage = rangeWithLen(shim.sidecar.base, shim.sidecar.size);
   return init;
 }
 
-/** Upstream `allocate_private_pool`: size the private pool, then allocate it on node 0 or split across the NUMA nodes. */
+/**
+ * Upstream `allocate_private_pool` and its caller in `topology_from_host_dt`: size the private
+ * pool, then allocate it on node 0 or split across the NUMA nodes.
+ *
+ * u64 overflow follows the shipped boot shim, which is built with the `boot-release` profile
+ * (inherits `release`, where Cargo leaves overflow checks off), so u64 arithmetic WRAPS:
+ * - `mem_size = vtl2_ram.iter().map(|e| e.range.len()).sum()` wraps at 2^64;
+ * - `pool_size_bytes = vtl2_gpa_pool_size * HV_PAGE_SIZE` wraps: `Pages(u64::MAX)` (from
+ *   `OPENHCL_ENABLE_VTL2_GPA_POOL=18446744073709551615`, or a host `device_dma_page_count` of
+ *   u64::MAX under `Heuristics`) is 0xffff_ffff_ffff_f000 bytes, which no node can hold, so the
+ *   boot panics "failed to allocate VTL2 pool on node 0" (`pool_alloc_failed`); a page count
+ *   of 2^52 wraps to 0 bytes, which `allocate` refuses (len 0), so the split panics "cannot
+ *   split VTL2 pool" (`pool_split_zero`). Both are results, as upstream's panics are; no input
+ *   error is raised before the boot, since any u64 is a value a host or command line can give.
+ * - The split's `per_node_size * (num_nodes - 1)` never exceeds the total, so it cannot wrap.
+ */
 function allocatePool(space: AddressSpaceManager, vtl2Ram: Vtl2RamEntry[], host: HostDt, cmdline: CmdlineOptions): MemoryRange[] {
-  const memSize = vtl2Ram.reduce((sum, e) => sum + e.range.len, 0n);
+  const memSize = vtl2Ram.reduce((sum, e) => wrappingAdd(sum, e.range.len), 0n);
   const pages = pickPrivatePoolSize(cmdline.enableVtl2GpaPool, host.deviceDmaPageCount, host.cpuCount, memSize);
   if (pages === undefined) return [];
-  const bytes = pages * PAGE;
+  const bytes = wrappingMul(pages, PAGE);
+  // `device_dma_page_count={:#x?}` is Rust's pretty hex Debug of an `Option<u64>`.
   const context = `enable_vtl2_gpa_pool=${debugPoolConfig(cmdline.enableVtl2GpaPool)}, device_dma_page_count=${
-    host.deviceDmaPageCount === null ? 'None' : `Some(${host.deviceDmaPageCount})`
+    host.deviceDmaPageCount === null ? 'None' : `Some(\n    ${hex(host.deviceDmaPageCount)},\n)`
   }, vp_count=${host.cpuCount}, mem_size=${hex(memSize)}`;
   if (!cmdline.vtl2GpaPoolNumaSplit) {
     const single = space.allocate(0, bytes, 'Vtl2GpaPool', 'HighMemory');

@@ -8,11 +8,12 @@
  * the upstream assertion text ("right not sorted", …), exactly as the Rust iterators would panic.
  */
 import { MAX_VTL2_RAM_RANGES } from './address-space.js';
-import { formatHex, MemoryRange, MemoryRangeError } from '../memory/range.js';
+import { formatHex, MemoryRange } from '../memory/range.js';
 import { RangeAlgebraError, walkRanges } from '../memory/range-algebra.js';
 import { IgvmMemoryType } from '../memory/vtl-type.js';
 import { BootPanic } from './panic.js';
 import type { HostDt, HostMemoryEntry, Isolation, ShimParams } from './types.js';
+import { rangeWithLen, U64_MAX } from './wrapping.js';
 
 /**
  * One VTL2 RAM range: upstream `MemoryEntry` (range, IGVM memory-map type, NUMA vnode).
@@ -41,7 +42,6 @@ export const VTL2_RAM_ALLOCATION_ALIGNMENT = 0x8000n;
 /** The TDX reset-vector page: preaccepted by the loader but never host RAM (`allocate_vtl2_ram`'s launch-context check exempts it). */
 const TDX_RESET_VECTOR_PAGE = 0xffff_f000n;
 
-const U64_LIMIT = 1n << 64n;
 
 /**
  * True for the hardware-isolated kinds, whose `parse_host_vtl2_ram` trusts only the host's SIZE.
@@ -74,7 +74,8 @@ export function parseHostVtl2Ram(shim: ShimParams, host: HostDt): Vtl2RamEntry[]
   const protectable = host.memory.filter((e) => e.memType === IgvmMemoryType.VTL2_PROTECTABLE);
   const ram: Vtl2RamEntry[] = [];
   if (isHardwareIsolated(shim.isolation)) {
-    const hostSize = protectable.reduce((sum, e) => sum + e.range.len, 0n);
+    // Upstream's `fold(0, |acc, e| acc + e.range.len())` wraps at 2^64 (release build, no overflow checks).
+    const hostSize = protectable.reduce((sum, e) => (sum + e.range.len) & U64_MAX, 0n);
     const size = hostSize > shim.memorySize ? hostSize : shim.memorySize;
     ram.push({ range: rangeWithLen(shim.memoryStart, size), memType: IgvmMemoryType.VTL2_PROTECTABLE, vnode: 0 });
   } else {
@@ -90,7 +91,7 @@ export function parseHostVtl2Ram(shim: ShimParams, host: HostDt): Vtl2RamEntry[]
   }
   if (ram.length === 0) {
     ram.push({
-      range: rangeWithLen(shim.memoryStart, shim.memorySize),
+      range: rangeWithLen(shim.memoryStart, shim.memorySize, 'try_new_expect'),
       memType: IgvmMemoryType.VTL2_PROTECTABLE,
       vnode: 0,
     });
@@ -173,6 +174,8 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
 
   // Step 3.
   if (n === 0) throw new BootPanic('attempt to divide by zero', 'arithmetic_overflow');
+  // `next_multiple_of` wraps in the release build: a target within 32 KiB of 2^64 on one node
+  // needs 0 bytes per node, and the boot goes on with the file range alone, as upstream's does.
   const perNode = ceilTo(target / BigInt(n), VTL2_RAM_ALLOCATION_ALIGNMENT);
   const need: bigint[] = new Array<bigint>(n).fill(0n);
   for (const e of memory) {
@@ -273,27 +276,13 @@ function copyEntry(e: HostMemoryEntry): Vtl2RamEntry {
   return { range: e.range, memType: e.memType, vnode: e.vnode };
 }
 
+/** Rust's `u64::next_multiple_of` in a release build: the result wraps at 2^64. */
 function ceilTo(value: bigint, alignment: bigint): bigint {
-  return ((value + alignment - 1n) / alignment) * alignment;
+  return (((value + alignment - 1n) / alignment) * alignment) & U64_MAX;
 }
 
 function alignDown(value: bigint, alignment: bigint): bigint {
   return (value / alignment) * alignment;
-}
-
-/**
- * `MemoryRange::new(start..start + len)` as upstream evaluates it: a u64 addition that wraps
- * (panicking "attempt to add with overflow" with overflow checks), then the constructor's
- * assertions, whose text is the panic message.
- */
-function rangeWithLen(start: bigint, len: bigint): MemoryRange {
-  if (start + len >= U64_LIMIT) throw new BootPanic('attempt to add with overflow', 'arithmetic_overflow');
-  try {
-    return new MemoryRange(start, start + len);
-  } catch (e) {
-    if (e instanceof MemoryRangeError) throw new BootPanic(e.assertion);
-    throw e;
-  }
 }
 
 /** Runs `f`, turning range-algebra ordering errors into the boot panics they are upstream. */

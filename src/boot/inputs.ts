@@ -342,7 +342,9 @@ function importedRegion(value: unknown, path: string): ShimParams['importedRegio
  * Within a memory entry `range` and `mem_type` (IGVM name or u16 number) are required;
  * `vnode` defaults to 0.
  * Defaults: `memory_allocation_mode` `"Host"`, `device_dma_page_count` `null` (use the
- * heuristic).
+ * heuristic). Sizes and counts are u64 device-tree cells, so a value above 2^64 − 1 (which no
+ * host can write) is the pre-boot `InputError`; any u64, however its boot-time arithmetic
+ * overflows, is accepted and boots to a result.
  * @throws {InputError}
  */
 export function parseHostDt(value: unknown, path = 'host_dt'): HostDt {
@@ -490,6 +492,12 @@ export function parseCmdlineOptions(value: unknown, path = 'cmdline_options'): C
  * (`"Release"`, `"0x10"`, `"lots"`) is a `bad_value` here, because in a hand-written scenario it
  * is far more likely a typo than an intent; `{"kind":"Pages","pages":0}` is also rejected since
  * upstream can never produce Pages(0) (it parses 0 as Off).
+ *
+ * u64 edges: every page count up to 2^64 − 1 is accepted, even where `pages × 4096` passes
+ * 2^64: the boot wraps that product as the shipped (release) shim does and reports the
+ * upstream outcome as a boot result (`allocatePool` in boot.ts). A count above 2^64 − 1 is the
+ * pre-boot `InputError` here (no `Pages(u64)` holds it; on the raw `cmdline` string upstream's
+ * `parse::<u64>()` fails and it is Off, which {@link gpaPoolFromCmdline} reproduces).
  * @throws {InputError}
  */
 export function parseGpaPoolConfig(value: unknown, path = 'enable_vtl2_gpa_pool'): GpaPoolConfig {

@@ -9,6 +9,7 @@ import { formatHex, MemoryRange } from '../memory/range.js';
 import { subtractRanges } from '../memory/range-algebra.js';
 import { BootPanic, asPanics } from './panic.js';
 import type { HostDt, ShimParams } from './types.js';
+import { U64_MAX } from './wrapping.js';
 
 /** The upstream `DtError` variants the boot shim can raise while reading host DT params. */
 export type DtErrorName = 'NotEnoughVtl0Mmio' | 'NotEnoughVtl2Mmio' | 'Vtl0Vmbus' | 'Vtl2Vmbus';
@@ -43,8 +44,8 @@ export interface MmioSelection {
  *
  * Isolated (VBS, SNP, TDX, CCA) or `Vtl2` mode:
  * 1. host size = the `Vtl2` mode's `mmio_size`, else 0;
- * 2. if the host's VTL2 VMBus lists any MMIO, both host lists are used as given, provided the
- *    VTL2 ranges total at least the host size (else `DtError::NotEnoughVtl2Mmio`);
+ * 2. if the host's VTL2 VMBus MMIO lengths sum (wrapping at 2^64) to non-zero, both host lists
+ *    are used as given, provided that sum is at least the host size (else `DtError::NotEnoughVtl2Mmio`);
  * 3. otherwise size = `max(host size, clamp(vtl0_mmio[1].len / 2, 128 MiB, 1 GiB))`; a missing
  *    `vtl0_mmio[1]` is Rust's "index out of bounds: the len is {len} but the index is 1";
  * 4. the VTL2 range is carved from the END of the highest VTL0 range starting at or above
@@ -79,8 +80,11 @@ export function selectMmio(shim: ShimParams, host: HostDt): MmioSelection {
   }
 
   const hostSize = mode.kind === 'Vtl2' ? (mode.mmioSize ?? 0n) : 0n;
-  if (hostVtl2.length !== 0) {
-    const total = hostVtl2.reduce((sum, r) => sum + r.len, 0n);
+  // Upstream `vmbus_vtl2.mmio.iter().map(|r| r.len()).sum::<u64>()`, which wraps at 2^64 in the
+  // release build (overflow checks off), and it tests that SUM for 0, not the list's length: a
+  // list of empty ranges, or one whose lengths add up to exactly 2^64, takes the carve path.
+  const total = hostVtl2.reduce((sum, r) => (sum + r.len) & U64_MAX, 0n);
+  if (total !== 0n) {
     if (total < hostSize) throw dtErrorPanic('NotEnoughVtl2Mmio');
     return { vtl0Mmio: [...hostVtl0], vtl2Mmio: [...hostVtl2] };
   }
