@@ -12,13 +12,16 @@ import { DecodeError, EncodeError } from '../format/codec-error.js';
 import { decodeSavedState } from '../format/decode.js';
 import { encodeSavedState } from '../format/encode.js';
 import { DRAFT_MAGIC, HEADER_PAGE_SIZE, PERSISTED_STATE_MAGIC, encodeHeader } from '../format/header.js';
-import { U64_MAX } from '../format/saved-state.js';
+import { U64_MAX, type SavedState } from '../format/saved-state.js';
 import { StateJsonError, savedStateFromJson, savedStateToJson } from '../format/state-json.js';
 import { formatHex as hex } from '../memory/range.js';
 import { quoteInput } from '../format/json-text.js';
 import { onePositional, parseCommandArgs } from './args.js';
 import { parseHexText } from './hexdump.js';
-import { CliFailure, badInput, colourOn, displayName, isTty, readBytes, readJson, runGuarded, usage, writeFile, type Io } from './io.js';
+import { CliFailure, badInput, colourOn, displayName, isTty, readBytes, readJson, runGuarded, usage, type Io } from './io.js';
+import { BINARY_INPUT, HEX_INPUT, MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption, type InputKind } from './kit/input.js';
+import { OUTPUT_POLICY_HELP, writeFileSafely, type OutputFileOptions } from './kit/output-file.js';
+import { JsonStreamArray, printJson } from './kit/output.js';
 
 /** The payload region OpenHCL reserves after the header page: 19 pages. */
 export const PAYLOAD_REGION_LEN = 0x13000n;
@@ -28,7 +31,7 @@ export const IMAGE_LEN = HEADER_PAGE_SIZE + PAYLOAD_REGION_LEN;
 export const PERSISTED_AREA_LEN = 0x20_0000n;
 
 /** `vtl2-persist encode --help`. */
-export const ENCODE_USAGE = `Usage: vtl2-persist encode STATE.json [-o FILE | --hex | --json]
+export const ENCODE_USAGE = `Usage: vtl2-persist encode STATE.json [-o FILE [--force] | --hex | --json]
 
 Encodes a SavedState, given in the canonical JSON form (what 'decode' prints;
 proto field names, u64 values as "0x…" strings, types by name or number),
@@ -41,6 +44,8 @@ Options:
                      be a terminal.
   --hex              Print the payload as hex text instead of bytes.
   --json             Print {"length": N, "hex": "..."} instead of bytes.
+${OUTPUT_POLICY_HELP}
+${MAX_INPUT_HELP}
   -h, --help
 
 Exit codes: 0 encoded, 2 a usage error or a STATE.json that is not a valid state.`;
@@ -55,6 +60,8 @@ decoder does, and prints the canonical JSON form of the SavedState (which
 
 Options:
   --hex     PAYLOAD holds hex text (whitespace ignored), not raw bytes.
+            PAYLOAD may be at most 2 MiB (the persisted area), hex text at
+            most 5 MiB; a larger one is refused, exit 2.
   --json    Output is always JSON; with --json a rejected payload also prints
             {"error": {code, message, mesh_variant, offset, path}} on stdout.
   -h, --help
@@ -64,7 +71,7 @@ would panic with "failed to decode protobuf"), 2 a usage error or an
 unreadable file.`;
 
 /** `vtl2-persist image --help`. */
-export const IMAGE_USAGE = `Usage: vtl2-persist image STATE.json --base GPA [--payload] [-o FILE]
+export const IMAGE_USAGE = `Usage: vtl2-persist image STATE.json --base GPA [--payload] [-o FILE [--force]]
 
 Builds a dump of the persisted-state region exactly as OpenHCL usermode leaves
 it for a persisted area starting at GPA: the 4 KiB header page (the 32-byte
@@ -81,6 +88,8 @@ Options:
   -o, --output FILE  Write the image to FILE ('-' for standard output).
                      Without -o the bytes go to standard output, which must not
                      be a terminal.
+${OUTPUT_POLICY_HELP}
+${MAX_INPUT_HELP}
   -h, --help
 
 Exit codes: 0 written, 1 the payload does not fit the 0x13000-byte region,
@@ -111,12 +120,13 @@ export function gpaOption(name: string, text: string): bigint {
 }
 
 /**
- * Writes binary output to `-o FILE`, or to stdout (`-o -` or no -o) unless
+ * Writes binary output to `-o FILE` (atomically, never over an input, an existing file only
+ * with `--force`: src/cli/kit/output-file.ts), or to stdout (`-o -` or no -o) unless
  * stdout is a terminal, where raw bytes would only garble the screen.
  * @throws {CliFailure} exit 2 for a terminal stdout or an unwritable file.
  */
-export function writeBinary(io: Io, output: string | undefined, bytes: Uint8Array, what: string): void {
-  if (output !== undefined && output !== '-') return writeFile(output, bytes);
+export function writeBinary(io: Io, output: string | undefined, bytes: Uint8Array, what: string, file: OutputFileOptions = { force: false, inputs: [] }): void {
+  if (output !== undefined && output !== '-') return writeFileSafely(output, bytes, file);
   if (isTty(io.stdout)) {
     throw usage(`refusing to write the ${what} (${bytes.length} bytes of binary) to a terminal; use -o FILE or redirect standard output`);
   }
@@ -150,8 +160,8 @@ export function hexInput(file: string, text: Uint8Array): Uint8Array {
 }
 
 /** Reads STATE.json into a state. @throws {CliFailure} exit 2 for a file that is not a valid state. */
-function readState(file: string, io: Io) {
-  const json = readJson(file, io);
+function readState(file: string, io: Io, kind: InputKind) {
+  const json = readJson(file, io, kind);
   try {
     return savedStateFromJson(json);
   } catch (e) {
@@ -161,8 +171,8 @@ function readState(file: string, io: Io) {
 }
 
 /** Encodes a state. @throws {CliFailure} exit 2 for a value no real writer could hold. */
-function encodeState(file: string, io: Io): Uint8Array {
-  const state = readState(file, io);
+function encodeState(file: string, io: Io, kind: InputKind): Uint8Array {
+  const state = readState(file, io, kind);
   try {
     return encodeSavedState(state);
   } catch (e) {
@@ -214,6 +224,34 @@ export function startsWithMagic(bytes: Uint8Array): boolean {
   return magic === PERSISTED_STATE_MAGIC || magic === DRAFT_MAGIC;
 }
 
+/** How many list entries {@link streamedStateJson} converts at a time. */
+const STATE_JSON_BATCH = 4096;
+
+/**
+ * The canonical JSON of a state for {@link printJson}, with its two entry lists produced in
+ * batches of {@link STATE_JSON_BATCH} (each through `savedStateToJson` itself, so the bytes are
+ * those of `JSON.stringify(savedStateToJson(s), null, 2)`): a 2 MiB payload of a million empty
+ * entries then never has a million JSON objects alive at once.
+ */
+export function streamedStateJson(s: SavedState): Record<string, unknown> {
+  const json: Record<string, unknown> = { ...savedStateToJson({ ...s, partitionMemory: [], partitionMmio: [] }) };
+  const lists = [
+    ['partition_memory', 'partitionMemory'],
+    ['partition_mmio', 'partitionMmio'],
+  ] as const;
+  for (const [key, field] of lists) {
+    if (!Array.isArray(json[key])) continue;
+    json[key] = new JsonStreamArray(function* () {
+      const all = s[field];
+      for (let at = 0; at < all.length; at += STATE_JSON_BATCH) {
+        const part = savedStateToJson({ ...s, partitionMemory: [], partitionMmio: [], [field]: all.slice(at, at + STATE_JSON_BATCH) });
+        yield* part[key];
+      }
+    });
+  }
+  return json;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The commands
 
@@ -224,17 +262,20 @@ export function runEncode(argv: readonly string[], io: Io): number {
       output: { type: 'string', short: 'o' },
       hex: { type: 'boolean' },
       json: { type: 'boolean' },
+      force: { type: 'boolean' },
+      ...MAX_INPUT_OPTION,
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return void io.stdout.write(`${ENCODE_USAGE}\n`), 0;
     const file = onePositional(positionals, 'STATE.json');
     const chosen = [values.output !== undefined && '-o', values.hex && '--hex', values.json && '--json'].filter(Boolean);
     if (chosen.length > 1) throw usage(`${chosen.join(' and ')} are alternatives; give one`);
-    const payload = encodeState(file, io);
+    if (values.force && values.output === undefined) throw usage('--force goes with -o FILE');
+    const payload = encodeState(file, io, maxInputOption(values['max-input']));
     const hexText = Buffer.from(payload).toString('hex');
-    if (values.json) io.stdout.write(`${JSON.stringify({ length: payload.length, hex: hexText }, null, 2)}\n`);
+    if (values.json) printJson(io.stdout, { length: payload.length, hex: hexText });
     else if (values.hex) io.stdout.write(`${hexText}\n`);
-    else writeBinary(io, values.output, payload, 'payload');
+    else writeBinary(io, values.output, payload, 'payload', { force: values.force === true, inputs: [file] });
     return 0;
   });
 }
@@ -249,14 +290,14 @@ export function runDecode(argv: readonly string[], io: Io): number {
     });
     if (values.help) return void io.stdout.write(`${DECODE_USAGE}\n`), 0;
     const file = onePositional(positionals, 'PAYLOAD');
-    const raw = readBytes(file, io);
+    const raw = readBytes(file, io, values.hex ? HEX_INPUT : BINARY_INPUT);
     const bytes = values.hex ? hexInput(file, raw) : raw;
     try {
-      io.stdout.write(`${JSON.stringify(savedStateToJson(decodeSavedState(bytes)), null, 2)}\n`);
+      printJson(io.stdout, streamedStateJson(decodeSavedState(bytes)));
       return 0;
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      if (values.json) io.stdout.write(`${JSON.stringify({ error: decodeErrorJson(e) }, null, 2)}\n`);
+      if (values.json) printJson(io.stdout, { error: decodeErrorJson(e) });
       const hint = startsWithMagic(bytes)
         ? `\nhint: ${displayName(file)} starts with the OHCLPHDR header magic: it is a region dump, not a bare payload; use 'vtl2-persist inspect'`
         : '';
@@ -275,16 +316,19 @@ export function runImage(argv: readonly string[], io: Io): number {
       base: { type: 'string' },
       payload: { type: 'boolean' },
       output: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+      ...MAX_INPUT_OPTION,
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return void io.stdout.write(`${IMAGE_USAGE}\n`), 0;
+    if (values.force && (values.output === undefined || values.output === '-')) throw usage('--force goes with -o FILE');
     const file = onePositional(positionals, values.payload ? 'PAYLOAD' : 'STATE.json');
     if (values.base === undefined) throw usage('--base GPA is required (the guest-physical address of the header page)');
     const base = gpaOption('base', values.base);
     if (base % HEADER_PAGE_SIZE !== 0n) throw usage(`--base ${hex(base)} is not 4 KiB aligned`);
     if (base + IMAGE_LEN > U64_MAX + 1n) throw usage(`--base ${hex(base)}: the ${hex(IMAGE_LEN)}-byte region would run past the top of the address space`);
-    const payload = values.payload ? readBytes(file, io) : encodeState(file, io);
-    writeBinary(io, values.output, buildImage(payload, base), 'region image');
+    const payload = values.payload ? readBytes(file, io, BINARY_INPUT) : encodeState(file, io, maxInputOption(values['max-input']));
+    writeBinary(io, values.output, buildImage(payload, base), 'region image', { force: values.force === true, inputs: [file] });
     return 0;
   });
 }

@@ -8,7 +8,8 @@ import { SCHEMA_FIELDS } from '../format/schema-versions.js';
 import { compatReport, type CompatCell, type CompatListCell, type CompatReport } from '../sim/compat.js';
 import { parseCommandArgs } from './args.js';
 import { colourOn, runGuarded, type Io } from './io.js';
-import { table } from './text.js';
+import { printJson, printLines } from './kit/output.js';
+import { maxOf, table } from './text.js';
 
 /** The command's help text. */
 export const COMPAT_USAGE = `Usage: vtl2-persist compat [--json]
@@ -43,8 +44,8 @@ export function runCompat(argv: readonly string[], io: Io): number {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
     if (values.help) return void io.stdout.write(`${COMPAT_USAGE}\n`), 0;
     const report = compatReport();
-    if (values.json) io.stdout.write(`${JSON.stringify(compatJson(report), null, 2)}\n`);
-    else io.stdout.write(`${compatText(report, colourOn(io) ? COLOUR : PLAIN)}\n`);
+    if (values.json) printJson(io.stdout, compatJson(report));
+    else printLines(io.stdout, [compatText(report, colourOn(io) ? COLOUR : PLAIN)]);
     return report.matrix.flat().every((c) => c.ok && c.memoryMapIntact) ? 0 : 1;
   });
 }
@@ -140,13 +141,13 @@ export function compatText(report: CompatReport, st: Styles = PLAIN): string {
       return cellLines(c, st, failures.length);
     }),
   ]);
-  const widths = header.map((h, col) => Math.max(h.length, ...rows.flatMap((r) => r[col]!.map(([t]) => t.length))));
+  const widths = header.map((h, col) => maxOf(rows.flatMap((r) => r[col]!.map(([t]) => t.length)), h.length));
   const line = (cells: string[]) => `  ${cells.map((t, col) => (col === cells.length - 1 ? t : t.padEnd(widths[col]!))).join('  ')}`.trimEnd();
   const rule = `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`;
   const grid = [line(header)];
   for (const r of rows) {
     grid.push(rule);
-    const height = Math.max(...r.map((cell) => cell.length));
+    const height = maxOf(r.map((cell) => cell.length));
     for (let k = 0; k < height; k++) {
       grid.push(
         line(

@@ -21,8 +21,10 @@ import {
 import type { Scenario } from '../sim/scenario-file.js';
 import { parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
 import { badInput, colourOn, progressLine, runGuarded, usage, type Io } from './io.js';
+import { MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption } from './kit/input.js';
+import { JsonStreamArray, printJson, printLines } from './kit/output.js';
 import { readScenarioFiles } from './simulate.js';
-import { table } from './text.js';
+import { maxOf, table } from './text.js';
 
 /** `vtl2-persist crash-sweep --help`. */
 export const CRASH_SWEEP_USAGE = `Usage: vtl2-persist crash-sweep [SCENARIO] [--granularity byte|u64] [--seed N]
@@ -55,12 +57,14 @@ Options:
               counts back from 2^32, so -1 is 4294967295). The sweep is
               deterministic: the same arguments always give the same report.
   --sample N  Sweep only N crash points, drawn by the seeded PRNG, instead of
-              all of them (for large payloads). Default: every crash point.
+              all of them (for large payloads; N at most 1000000). Default:
+              every crash point.
   --fail-on CLASSES
               Comma-separated classes (e.g. silent-wrong,panic) that make the
               command exit 1 if any crash point falls in one of them.
   --json      Print the reports as JSON: [{scenario, counts, panic_kinds,
               first_examples, segments, ...}, ...].
+${MAX_INPUT_HELP}
   -h, --help  Show this help.
 
 Classes are coloured when stdout is a terminal and NO_COLOR is not set; while
@@ -69,6 +73,9 @@ the sweep runs, a progress line goes to stderr if stderr is a terminal.
 Exit codes: 0 the sweep ran (outcomes are findings, not failures), 1 a class
 named by --fail-on occurred, 2 a usage error, an invalid scenario file, or a
 scenario without a runnable save step.`;
+
+/** The most crash points `--sample` draws (an exhaustive sweep of a large save is the alternative). */
+export const MAX_SAMPLE = 1_000_000;
 
 /** Runs `vtl2-persist crash-sweep` with `argv` (the arguments after the command name); returns the exit code. */
 export function runCrashSweep(argv: readonly string[], io: Io): number {
@@ -79,6 +86,7 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
       sample: { type: 'string' },
       'fail-on': { type: 'string' },
       json: { type: 'boolean' },
+      ...MAX_INPUT_OPTION,
       help: { type: 'boolean', short: 'h' },
     });
     if (v.help) return void io.stdout.write(`${CRASH_SWEEP_USAGE}\n`), 0;
@@ -87,8 +95,8 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
     if (granularity !== 'byte' && granularity !== 'u64') throw usage(`--granularity must be byte or u64 (got ${quoteInput(granularity)})`);
     const seed = v.seed === undefined ? 0 : parseSeed(v.seed);
     if (seed === undefined) throw usage(seedMessage(v.seed!));
-    const sample = v.sample === undefined ? undefined : parseUint(v.sample, Number.MAX_SAFE_INTEGER);
-    if (sample === 0 || (v.sample !== undefined && sample === undefined)) throw usage(`--sample must be a positive integer (got ${quoteInput(v.sample!)})`);
+    const sample = v.sample === undefined ? undefined : parseUint(v.sample, MAX_SAMPLE);
+    if (sample === 0 || (v.sample !== undefined && sample === undefined)) throw usage(`--sample must be a positive integer (got ${quoteInput(v.sample!)}); the most is ${MAX_SAMPLE}`);
     let failOn: OutcomeClass[] = [];
     if (v['fail-on'] !== undefined) {
       const names = v['fail-on'].split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
@@ -101,7 +109,7 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
 
     const [file] = positionals;
     const colour = colourOn(io);
-    const scenarios: Scenario[] = file === undefined ? [defaultCrashSweepScenario()] : readScenarioFiles([file], io);
+    const scenarios: Scenario[] = file === undefined ? [defaultCrashSweepScenario()] : readScenarioFiles([file], io, maxInputOption(v['max-input']));
     const reports: SweepReport[] = [];
     for (const scenario of scenarios) {
       // The scenario is named once; each update rewrites only the count after it.
@@ -122,7 +130,8 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
         line?.done();
       }
     }
-    io.stdout.write(v.json ? `${JSON.stringify(reports.map(sweepReportToJson), null, 2)}\n` : `${reports.map((r) => crashSweepText(r, colour)).join('\n\n')}\n`);
+    if (v.json) printJson(io.stdout, new JsonStreamArray(() => reports.map(sweepReportToJson)));
+    else printLines(io.stdout, [reports.map((r) => crashSweepText(r, colour)).join('\n\n')]);
     return reports.some((r) => failOn.some((c) => r.counts[c] > 0)) ? 1 : 0;
   });
 }
@@ -177,6 +186,6 @@ export function crashSweepText(r: SweepReport, colour = false): string {
 /** The two reference lines, labels padded to one width. */
 function refLines(r: SweepReport): string[] {
   const labels = ['reference old (k=0):', `reference new (k=${r.units.total}):`];
-  const width = Math.max(...labels.map((l) => l.length));
+  const width = maxOf(labels.map((l) => l.length));
   return [r.references.old.summary, r.references.new.summary].map((s, i) => `  ${labels[i]!.padEnd(width)} ${s}`);
 }

@@ -5,6 +5,7 @@ import { MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
 import { carriedOver, demoJson, runDemo, verdict, type DemoResult } from '../sim/demo.js';
 import { parseCommandArgs } from './args.js';
 import { runGuarded, type Io } from './io.js';
+import { printJson, printLines } from './kit/output.js';
 import { table } from './text.js';
 
 // The lifecycle itself lives in src/sim/demo.ts (the package root exports it); this file renders it.
@@ -87,7 +88,8 @@ export function runDemoCommand(argv: readonly string[], io: Io): number {
     const { values } = parseCommandArgs(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
     if (values.help) return void io.stdout.write(`${DEMO_USAGE}\n`), 0;
     const result = runDemo();
-    io.stdout.write(values.json ? `${JSON.stringify(demoJson(result), null, 2)}\n` : `${demoText(result)}\n`);
+    if (values.json) printJson(io.stdout, demoJson(result));
+    else printLines(io.stdout, [demoText(result)]);
     return verdict(result).ok ? 0 : 1;
   });
 }

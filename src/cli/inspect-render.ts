@@ -5,15 +5,15 @@
  */
 import { HEADER_FIELDS, HEADER_PAGE_SIZE, HEADER_SIZE, encodeHeader, type MagicStatus } from '../format/header.js';
 import type { SavedState } from '../format/saved-state.js';
-import { savedStateToJson } from '../format/state-json.js';
 import { WIRE_TYPE_NAMES, wireRowToJson, type WireView } from '../format/wire-walk.js';
 import { formatHex as hex, formatSize } from '../memory/range.js';
 import { igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
-import { decodeErrorJson, decodePanicText, type Palette } from './codec-commands.js';
+import { decodeErrorJson, decodePanicText, streamedStateJson, type Palette } from './codec-commands.js';
 import { asciiOf, hexBytes } from './hexdump.js';
 import type { Finding, Inspection } from './inspect.js';
 import { displayName } from './io.js';
-import { table } from './text.js';
+import { JsonStreamArray } from './kit/output.js';
+import { streamTable, table } from './text.js';
 
 const MAGIC_MEANING: Record<MagicStatus, string> = {
   valid: 'valid magic',
@@ -89,19 +89,31 @@ export function inspectionToJson(i: Inspection): Record<string, unknown> {
             declared_length: h === undefined ? null : hex(h.protobufPayloadLen),
           },
     findings: i.findings,
-    decoded: i.decoded === undefined ? null : savedStateToJson(i.decoded),
+    decoded: i.decoded === undefined ? null : streamedStateJson(i.decoded),
     decode_error: i.decodeError === undefined ? null : decodeErrorJson(i.decodeError),
     wire:
       i.wire === undefined
         ? null
-        : { rows: i.wire.rows.map(wireRowToJson), error: i.wire.error === undefined ? null : decodeErrorJson(i.wire.error) },
+        : { rows: wireRowsJson(i.wire), error: i.wire.error === undefined ? null : decodeErrorJson(i.wire.error) },
   };
 }
 
 const SEVERITY_LABEL: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARNING', info: 'note' };
 
+/** The wire rows as a lazily converted JSON array (a 2 MiB dump has a million of them). */
+function wireRowsJson(view: WireView): JsonStreamArray {
+  return new JsonStreamArray(function* () {
+    for (const r of view.rows) yield wireRowToJson(r);
+  });
+}
+
 /** The human form of an inspection. */
 export function inspectionText(i: Inspection, pal: Palette): string {
+  return Array.from(inspectionLines(i, pal)).join('\n');
+}
+
+/** The human form of an inspection, as lines (what `inspect` streams to stdout). */
+export function* inspectionLines(i: Inspection, pal: Palette): Generator<string> {
   const size = i.size < 1024 ? `${i.size} bytes` : `${i.size} bytes (${formatSize(BigInt(i.size))})`;
   const out: string[] = [`${displayName(i.file)}: ${i.detection}, ${size}`];
   if (i.header !== undefined) {
@@ -140,62 +152,63 @@ export function inspectionText(i: Inspection, pal: Palette): string {
     const assumed = i.kind === 'region' && i.base === undefined ? ' (assumed right after the header page; --base checks the addresses)' : '';
     out.push('', pal.bold(`payload: ${i.payload.length} bytes at ${where}${assumed}`));
     out.push('', pal.bold('decoded topology:'));
-    if (i.decoded !== undefined) out.push(topologyText(i.decoded));
-    else out.push(pal.red(`  not decodable: ${i.decodeError!.message}`));
-    out.push('', pal.bold(`raw wire view (mesh_protobuf rules; ${i.wire!.rows.length} field(s); offsets from the payload's start):`));
-    out.push(wireText(i.wire!, i.payload.length, pal));
   }
-  return out.join('\n');
+  yield* out;
+  if (i.payload === undefined) return;
+  if (i.decoded !== undefined) yield* topologyLines(i.decoded);
+  else yield pal.red(`  not decodable: ${i.decodeError!.message}`);
+  yield '';
+  yield pal.bold(`raw wire view (mesh_protobuf rules; ${i.wire!.rows.length} field(s); offsets from the payload's start):`);
+  yield* wireLines(i.wire!, i.payload.length, pal);
 }
 
-function topologyText(s: SavedState): string {
+function* topologyLines(s: SavedState): Generator<string> {
   const size = (start: bigint, end: bigint) => (end >= start ? formatSize(end - start) : 'start > end');
-  const memory = s.partitionMemory.map((e) => [
-    `${hex(e.range.start)}-${hex(e.range.end)}`,
-    size(e.range.start, e.range.end),
-    vtlTypeName(e.vtlType) ?? String(e.vtlType),
-    String(e.vnode),
-    igvmTypeName(e.igvmType) ?? String(e.igvmType),
-  ]);
-  const mmio = s.partitionMmio.map((e) => [
-    `${hex(e.range.start)}-${hex(e.range.end)}`,
-    size(e.range.start, e.range.end),
-    vtlTypeName(e.vtlType) ?? String(e.vtlType),
-    '',
-    '',
-  ]);
+  const rows = function* () {
+    for (const e of s.partitionMemory) {
+      yield [
+        `${hex(e.range.start)}-${hex(e.range.end)}`,
+        size(e.range.start, e.range.end),
+        vtlTypeName(e.vtlType) ?? String(e.vtlType),
+        String(e.vnode),
+        igvmTypeName(e.igvmType) ?? String(e.igvmType),
+      ];
+    }
+    for (const e of s.partitionMmio) yield [`${hex(e.range.start)}-${hex(e.range.end)}`, size(e.range.start, e.range.end), vtlTypeName(e.vtlType) ?? String(e.vtlType), '', ''];
+  };
   const cpus = (list: number[]) => (list.length === 0 ? 'none' : list.join(', '));
-  const lines: string[] = [];
-  if (memory.length + mmio.length === 0) lines.push('  (no memory or MMIO entries)');
-  else lines.push(table(['range', 'size', 'type', 'vnode', 'igvm type'], [...memory, ...mmio]));
-  lines.push(`  ${s.partitionMemory.length} memory entries, ${s.partitionMmio.length} MMIO entries`);
-  lines.push(`  CPUs with mapped interrupts, no IO: ${cpus(s.cpusWithMappedInterruptsNoIo)}; with outstanding IO: ${cpus(s.cpusWithOutstandingIo)}`);
-  return lines.join('\n');
+  if (s.partitionMemory.length + s.partitionMmio.length === 0) yield '  (no memory or MMIO entries)';
+  else yield* streamTable(['range', 'size', 'type', 'vnode', 'igvm type'], rows);
+  yield `  ${s.partitionMemory.length} memory entries, ${s.partitionMmio.length} MMIO entries`;
+  yield `  CPUs with mapped interrupts, no IO: ${cpus(s.cpusWithMappedInterruptsNoIo)}; with outstanding IO: ${cpus(s.cpusWithOutstandingIo)}`;
 }
 
-function wireText(view: WireView, length: number, pal: Palette): string {
+function* wireLines(view: WireView, length: number, pal: Palette): Generator<string> {
   const width = Math.max(4, length.toString(16).length);
   const off = (n: number) => `0x${n.toString(16).padStart(width, '0')}`;
-  const rows = view.rows.map((r) => {
+  const cells = (r: WireView['rows'][number], measuring: boolean) => {
     const indent = '  '.repeat(r.depth);
     const name = r.unknown ? `${indent}<field ${r.field}> UNKNOWN` : `${indent}${r.path.slice(r.path.lastIndexOf('.') + 1)}`;
     const wire = WIRE_TYPE_NAMES[r.wireType] ?? String(r.wireType);
     const wireCol = r.length !== undefined ? `${wire} ${r.length}` : wire;
+    if (measuring) return [off(r.offset), hexBytes(r.head, 8), String(r.field), name, wireCol];
     let value = '';
     if (r.value !== undefined) value = r.name === 'start' || r.name === 'end' || r.unknown ? hex(r.value) : String(r.value);
     if (r.data !== undefined) value = r.data.length === 0 ? '(empty)' : hexBytes(r.data, 12);
     const run = r.repeat === undefined ? '' : `× ${r.repeat} (${r.end - r.offset} zero bytes, to ${off(r.end)})`;
     const text = [value, r.meaning, run].filter((s) => s !== '').join('  ');
     return [off(r.offset), hexBytes(r.head, 8), String(r.field), name, wireCol, r.unknown ? pal.yellow(text) : text];
-  });
+  };
   const none = view.error === undefined ? '  (no fields: an empty payload decodes to an empty SavedState)' : '  (no complete field before the error)';
-  const lines = rows.length === 0 ? [none] : [table(['offset', 'bytes', 'field', 'name', 'wire', 'value'], rows)];
+  if (view.rows.length === 0) yield none;
+  else {
+    yield* streamTable(['offset', 'bytes', 'field', 'name', 'wire', 'value'], function* (measuring) {
+      for (const r of view.rows) yield cells(r, measuring);
+    });
+  }
   if (view.error !== undefined) {
     const e = view.error;
-    lines.push(
-      pal.red(`  ${off(e.offset)}  ERROR: ${e.meshMessage}${e.path === '' ? '' : ` in ${e.path}`}; the real decoder stops here`),
-      pal.red(`  openhcl_boot would panic: ${decodePanicText(e)}`),
-    );
+    yield pal.red(`  ${off(e.offset)}  ERROR: ${e.meshMessage}${e.path === '' ? '' : ` in ${e.path}`}; the real decoder stops here`);
+    yield pal.red(`  openhcl_boot would panic: ${decodePanicText(e)}`);
   }
-  return lines.join('\n');
 }

@@ -30,8 +30,10 @@ import { bootResultToJson } from '../sim/result-json.js';
 import { onePositional, parseCommandArgs } from './args.js';
 import { PAYLOAD_REGION_LEN, PERSISTED_AREA_LEN, decodePanicText, gpaOption, hexInput, palette, type Palette } from './codec-commands.js';
 import { badInput, displayName, readBytes, readJson, runGuarded, usage, type Io } from './io.js';
+import { BINARY_INPUT, HEX_INPUT, MAX_INPUT_OPTION, maxInputOption, type InputKind } from './kit/input.js';
+import { printJson, printLines } from './kit/output.js';
 import { asciiOf } from './hexdump.js';
-import { inspectionText, inspectionToJson } from './inspect-render.js';
+import { inspectionLines, inspectionToJson } from './inspect-render.js';
 import { table } from './text.js';
 
 /** `vtl2-persist inspect --help`. */
@@ -76,6 +78,11 @@ Options:
                    persisted_state.start); a bare payload gets the header
                    OpenHCL would write (payload at +0x1000, region 0x13000).
   --json           Machine-readable output (JSON on stdout).
+  --max-input BYTES
+                   Largest --shim/--host/--cmdline JSON read (default 64 MiB,
+                   at most 268435456). FILE itself may be at most 2 MiB (the
+                   persisted area), as hex text at most 5 MiB; larger inputs
+                   are refused, exit 2.
   -h, --help
 
 Exit codes: 0 nothing openhcl_boot would trip over, 1 a finding that makes
@@ -306,8 +313,8 @@ function decodeFindings(result: Inspection, add: (s: Finding['severity'], code: 
 // The boot emulation
 
 /** Reads a scenario-format object from a file: the object itself, or the `key` of a scenario holding it. */
-function readScenarioPart(file: string, io: Io, key: string, wrapperKeys: readonly string[]): unknown {
-  const json = readJson(file, io);
+function readScenarioPart(file: string, io: Io, key: string, wrapperKeys: readonly string[], kind: InputKind): unknown {
+  const json = readJson(file, io, kind);
   if (json !== null && typeof json === 'object' && !Array.isArray(json) && wrapperKeys.some((k) => Object.hasOwn(json, k))) {
     return (json as Record<string, unknown>)[key] ?? {};
   }
@@ -432,9 +439,11 @@ export function runInspect(argv: readonly string[], io: Io): number {
       host: { type: 'string' },
       cmdline: { type: 'string' },
       json: { type: 'boolean' },
+      ...MAX_INPUT_OPTION,
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) return void io.stdout.write(`${INSPECT_USAGE}\n`), 0;
+    const jsonKind = maxInputOption(values['max-input']);
     const file = onePositional(positionals, 'FILE');
     if (values.payload && values.region) throw usage('--payload and --region contradict each other');
     if ((values.shim === undefined) !== (values.host === undefined)) throw usage('--shim and --host go together (the boot emulation needs both)');
@@ -444,16 +453,16 @@ export function runInspect(argv: readonly string[], io: Io): number {
     if (stdinUsers.length > 1) throw usage('standard input (-) can be read only once');
 
     // Read every input before printing anything, so that a bad file is a clean exit 2.
-    const raw = readBytes(file, io);
+    const raw = readBytes(file, io, values.hex ? HEX_INPUT : BINARY_INPUT);
     const bytes = values.hex ? hexInput(file, raw) : raw;
     let bootInputs: { shim: ShimParams; host: HostDt; cmdline: CmdlineOptions } | undefined;
     if (values.shim !== undefined && values.host !== undefined) {
       const shimFile = values.shim;
       const hostFile = values.host;
       const cmdFile = values.cmdline;
-      const shimJson = readScenarioPart(shimFile, io, 'shim_params', WRAPPER_KEYS);
-      const hostJson = readScenarioPart(hostFile, io, 'host_dt', WRAPPER_KEYS);
-      const cmdJson = cmdFile === undefined ? {} : readScenarioPart(cmdFile, io, 'cmdline_options', WRAPPER_KEYS);
+      const shimJson = readScenarioPart(shimFile, io, 'shim_params', WRAPPER_KEYS, jsonKind);
+      const hostJson = readScenarioPart(hostFile, io, 'host_dt', WRAPPER_KEYS, jsonKind);
+      const cmdJson = cmdFile === undefined ? {} : readScenarioPart(cmdFile, io, 'cmdline_options', WRAPPER_KEYS, jsonKind);
       bootInputs = {
         shim: parsePart(shimFile, () => parseShimParams(shimJson)),
         host: parsePart(hostFile, () => parseHostDt(hostJson)),
@@ -486,10 +495,10 @@ export function runInspect(argv: readonly string[], io: Io): number {
         };
         json['boot'] = bootResultToJson(run.result);
       }
-      io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+      printJson(io.stdout, json);
     } else {
-      io.stdout.write(`${inspectionText(inspection, pal)}\n`);
-      if (run !== undefined) io.stdout.write(`\n${bootText(run, pal)}\n`);
+      printLines(io.stdout, inspectionLines(inspection, pal));
+      if (run !== undefined) printLines(io.stdout, ['', bootText(run, pal)]);
     }
     const failed = inspection.findings.some((f) => f.severity === 'error') || run?.result.path === 'panic';
     return failed ? 1 : 0;

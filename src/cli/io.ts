@@ -5,8 +5,8 @@
  * `vtl2-persist CMD: MESSAGE`, and every unreadable input reads
  * `vtl2-persist CMD: cannot read FILE: REASON` with exit 2.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { JsonTextError, parseJsonText, quoteInput } from '../format/json-text.js';
+import { jsonInput, readBounded, type InputKind } from './kit/input.js';
 
 /** A stream a command writes to; `isTTY` decides colour (stdout) and progress lines (stderr). */
 export interface OutStream {
@@ -116,42 +116,30 @@ export function fileErrorReason(e: NodeJS.ErrnoException): string {
   return quoteInput(m?.[1] ?? e.code ?? 'unknown error', { quotes: false, max: 120 });
 }
 
-/** Reads a whole file, or standard input for `-`. @throws {CliFailure} exit 2 if it cannot be read. */
-export function readBytes(file: string, io: Io): Uint8Array {
-  try {
-    if (file === '-') return io.stdin ?? readFileSync(0);
-    return readFileSync(file);
-  } catch (e) {
-    if (isFileError(e)) throw badInput(`cannot read ${displayName(file)}: ${fileErrorReason(e)}`);
-    throw e;
-  }
+/**
+ * Reads a whole file, or standard input for `-`, up to the cap of `kind` (src/cli/kit/input.ts).
+ * @throws {CliFailure} exit 2 if it cannot be read or is larger than the cap.
+ */
+export function readBytes(file: string, io: Io, kind: InputKind): Uint8Array {
+  return readBounded(file, io, kind);
 }
 
-/** Reads a file (or `-`) as UTF-8 text. @throws {CliFailure} exit 2 if it cannot be read. */
-export function readText(file: string, io: Io): string {
-  return Buffer.from(readBytes(file, io)).toString('utf8');
+/** Reads a file (or `-`) as UTF-8 text, up to the cap of `kind`. @throws {CliFailure} exit 2 if it cannot be read. */
+export function readText(file: string, io: Io, kind: InputKind = jsonInput()): string {
+  return Buffer.from(readBytes(file, io, kind)).toString('utf8');
 }
 
 /**
- * Reads and parses a JSON file (or `-`); a syntax error names its line and column.
- * @throws {CliFailure} exit 2 if unreadable or not JSON.
+ * Reads and parses a JSON file (or `-`), up to the cap of `kind` (default 64 MiB); a syntax
+ * error names its line and column.
+ * @throws {CliFailure} exit 2 if unreadable, too large or not JSON.
  */
-export function readJson(file: string, io: Io): unknown {
-  const text = readText(file, io);
+export function readJson(file: string, io: Io, kind: InputKind = jsonInput()): unknown {
+  const text = readText(file, io, kind);
   try {
     return parseJsonText(text);
   } catch (e) {
     if (e instanceof JsonTextError) throw badInput(`${displayName(file)}: ${e.detail}`);
-    throw e;
-  }
-}
-
-/** Writes a file. @throws {CliFailure} exit 2 with `cannot write FILE: REASON`. */
-export function writeFile(file: string, bytes: Uint8Array): void {
-  try {
-    writeFileSync(file, bytes);
-  } catch (e) {
-    if (isFileError(e)) throw badInput(`cannot write ${displayName(file)}: ${fileErrorReason(e)}`);
     throw e;
   }
 }

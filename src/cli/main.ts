@@ -13,6 +13,7 @@ import { runCrashSweep } from './crash-sweep.js';
 import { runDemoCommand } from './demo.js';
 import { runInspect } from './inspect.js';
 import { fileErrorReason, isFileError, type Io } from './io.js';
+import { OutputClosed } from './kit/output.js';
 import { runSimulate } from './simulate.js';
 
 /** Every command, with the one line the top-level help shows for it. */
@@ -60,8 +61,22 @@ export function packageVersion(): string {
   return version;
 }
 
-/** Runs the CLI with `argv` (without node and script); returns the exit code. */
+/**
+ * Runs the CLI with `argv` (without node and script); returns the exit code. A reader of
+ * stdout that went away (EPIPE, {@link OutputClosed} from src/cli/kit/output.ts) ends the
+ * command quietly with exit 0, as `cat` and `head` do.
+ */
 export function main(argv: readonly string[], out: Io['stdout'] = process.stdout, err: Io['stderr'] = process.stderr): number {
+  try {
+    return dispatch(argv, out, err);
+  } catch (e) {
+    if (e instanceof OutputClosed) return 0;
+    throw e;
+  }
+}
+
+/** Runs the command `argv` names. */
+function dispatch(argv: readonly string[], out: Io['stdout'], err: Io['stderr']): number {
   const io: Io = { stdout: out, stderr: err };
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h') return void out.write(`${USAGE}\n`), 0;

@@ -9,15 +9,17 @@ import { runScenario, type ScenarioResult } from '../sim/runner.js';
 import { parseScenarioFileText, type Scenario } from '../sim/scenario-file.js';
 import { parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
 import { badInput, displayName, progressLine, readText, runGuarded, usage, type Io } from './io.js';
+import { MAX_INPUT_HELP, MAX_INPUT_OPTION, jsonInput, maxInputOption, type InputKind } from './kit/input.js';
+import { JsonStreamArray, Writer, printJson, printLines } from './kit/output.js';
 import { table } from './text.js';
 
 /**
  * Reads and parses scenario files (or `-`), in order.
  * @throws {CliFailure} exit 2 for a file that cannot be read or is not a valid scenario file.
  */
-export function readScenarioFiles(files: readonly string[], io: Io): Scenario[] {
+export function readScenarioFiles(files: readonly string[], io: Io, kind: InputKind = jsonInput()): Scenario[] {
   return files.flatMap((file) => {
-    const text = readText(file, io);
+    const text = readText(file, io, kind);
     try {
       return parseScenarioFileText(text, displayName(file));
     } catch (e) {
@@ -107,6 +109,9 @@ export function generationsText(r: GenerationsReport): string {
   return lines.join('\n');
 }
 
+/** The most generations `--generations` runs: each keeps its report, so the bound keeps memory bounded. */
+export const MAX_GENERATIONS = 1_000_000;
+
 /** `vtl2-persist simulate --help`. */
 export const SIMULATE_USAGE = `Usage: vtl2-persist simulate FILE... [--json]
        vtl2-persist simulate FILE... --generations N [--drift KINDS] [--seed N] [--json]
@@ -130,7 +135,8 @@ Options:
             with --generations: [{scenario, seed, drift, first_panic_generation,
             counts, violations, results: [...]}, ...].
   --generations N
-            Run N generations (N >= 1) per scenario, generation 0 included.
+            Run N generations (1 <= N <= 1000000) per scenario, generation 0
+            included.
   --drift KINDS
             Comma list of what changes between generations, cumulatively
             (default: nothing):
@@ -144,6 +150,7 @@ Options:
   --seed N  Seed of the drift (0..4294967295, default 0; a negative N counts
             back from 2^32, so -1 is 4294967295). The same arguments always
             give the same report.
+${MAX_INPUT_HELP}
   -h, --help
 
 With --generations, a progress line goes to stderr if stderr is a terminal.
@@ -172,24 +179,47 @@ function simulateBody(argv: readonly string[], io: Io): number {
     generations: { type: 'string' },
     drift: { type: 'string' },
     seed: { type: 'string' },
+    ...MAX_INPUT_OPTION,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return void io.stdout.write(`${SIMULATE_USAGE}\n`), 0;
   if (files.length === 0) throw usage('simulate needs at least one scenario FILE (or - for stdin)');
+  const kind = maxInputOption(values['max-input']);
   if (values.generations === undefined && values.drift === undefined && values.seed === undefined) {
-    const { results, panicked } = simulateFiles(files, io);
-    io.stdout.write(values.json ? `${JSON.stringify(results, null, 2)}\n` : `${simulateText(results)}\n`);
+    // Every file is read and checked first (a bad one is a clean exit 2 before any output);
+    // then the scenarios run and print one at a time.
+    const scenarios = readScenarioFiles(files, io, kind);
+    let panicked = false;
+    const run = function* () {
+      for (const scenario of scenarios) {
+        const r = runScenario(scenario);
+        panicked ||= r.steps.some((s) => s.op === 'boot' && s.path === 'panic');
+        yield r;
+      }
+    };
+    if (values.json) printJson(io.stdout, new JsonStreamArray(run));
+    else {
+      const w = new Writer(io.stdout);
+      let first = true;
+      for (const r of run()) {
+        w.line(`${first ? '' : '\n'}${simulateText([r])}`);
+        first = false;
+      }
+      w.end();
+    }
     return panicked ? 1 : 0;
   }
   if (values.generations === undefined) throw usage(`${values.drift !== undefined ? '--drift' : '--seed'} needs --generations N`);
-  const generations = parseUint(values.generations, Number.MAX_SAFE_INTEGER);
-  if (generations === undefined || generations < 1) throw usage(`--generations must be a positive integer (got ${quoteInput(values.generations)})`);
+  const generations = parseUint(values.generations, MAX_GENERATIONS);
+  if (generations === undefined || generations < 1) {
+    throw usage(`--generations must be a positive integer (got ${quoteInput(values.generations)}); the most is ${MAX_GENERATIONS}`);
+  }
   const seed = values.seed === undefined ? 0 : parseSeed(values.seed);
   if (seed === undefined) throw usage(seedMessage(values.seed!));
   const drift = (values.drift ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
   const bad = drift.filter((d) => !(DRIFT_KINDS as readonly string[]).includes(d));
   if (bad.length > 0) throw usage(`--drift takes a comma list of ${DRIFT_KINDS.join(', ')} (got ${quoteInput(values.drift!)})`);
-  const scenarios = readScenarioFiles(files, io);
+  const scenarios = readScenarioFiles(files, io, kind);
   const reports = scenarios.map((scenario) => {
     const line = progressLine(io, `simulate ${quoteInput(scenario.name, { quotes: false })}: `);
     let last = 0;
@@ -205,6 +235,7 @@ function simulateBody(argv: readonly string[], io: Io): number {
       line?.done();
     }
   });
-  io.stdout.write(values.json ? `${JSON.stringify(reports.map(generationsReportToJson), null, 2)}\n` : `${reports.map(generationsText).join('\n\n')}\n`);
+  if (values.json) printJson(io.stdout, new JsonStreamArray(() => reports.map(generationsReportToJson)));
+  else printLines(io.stdout, [reports.map(generationsText).join('\n\n')]);
   return reports.some((r) => r.firstPanicGeneration !== null || r.counts.violations > 0) ? 1 : 0;
 }
