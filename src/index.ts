@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-export { Vtl2PersistError } from './errors.js';
+export { ArgumentError, Vtl2PersistError, describeValue, type ArgumentErrorCode } from './errors.js';
 export * from './memory/index.js';
 export * from './format/index.js';
 export * from './boot/index.js';

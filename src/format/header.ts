@@ -1,5 +1,5 @@
-import { Vtl2PersistError } from '../errors.js';
-import type { GuestMemory } from '../memory/guest-memory.js';
+import { ArgumentError, Vtl2PersistError, describeValue, expectBigint, expectBytes, expectObject } from '../errors.js';
+import { GuestMemory } from '../memory/guest-memory.js';
 import { U64_MAX } from './saved-state.js';
 
 /**
@@ -57,6 +57,7 @@ export type MagicStatus = 'valid' | 'draft_magic' | 'no_magic';
 
 /** Classifies a magic value. Only `valid` makes the boot shim take the restore path. */
 export function classifyMagic(magic: bigint): MagicStatus {
+  expectBigint(magic, 'classifyMagic(magic)');
   return magic === PERSISTED_STATE_MAGIC ? 'valid' : magic === DRAFT_MAGIC ? 'draft_magic' : 'no_magic';
 }
 
@@ -75,21 +76,26 @@ export class HeaderError extends Vtl2PersistError {
   }
 }
 
-/** Encodes a header as its 32 little-endian bytes. */
+/** Encodes a header as its 32 little-endian bytes; a field that is not a u64 bigint is a `HeaderError` naming it. */
 export function encodeHeader(header: PersistedStateHeader): Uint8Array {
+  expectObject(header, 'encodeHeader(header)');
   const bytes = new Uint8Array(Number(HEADER_SIZE));
   for (const f of HEADER_FIELDS) {
     const v = header[f.key];
     if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) {
-      throw new HeaderError('value_out_of_range', f.name, `header ${f.name}: ${String(v)} is not a u64 bigint`);
+      throw new HeaderError('value_out_of_range', f.name, `header ${f.name}: ${typeof v === 'bigint' ? String(v) : describeValue(v)} is not a u64 bigint`);
     }
     putU64(bytes, f.offset, v);
   }
   return bytes;
 }
 
-/** Decodes the first 32 bytes of `bytes` as a header; no field is validated (the boot shim checks them later, in order). */
+/**
+ * Decodes the first 32 bytes of `bytes` as a header; no field is validated (the boot shim checks them later, in order).
+ * Anything but a `Uint8Array` is an `ArgumentError` (a string would otherwise index as zeros).
+ */
 export function decodeHeader(bytes: Uint8Array): PersistedStateHeader {
+  expectBytes(bytes, 'decodeHeader(bytes)');
   if (bytes.length < HEADER_SIZE) {
     throw new HeaderError('short_header', '', `a persisted-state header is ${HEADER_SIZE} bytes; got ${bytes.length}`);
   }
@@ -133,11 +139,19 @@ export interface HeaderRead {
 
 /** Reads the 32-byte header at `gpa` (the persisted region's start) and classifies its magic. */
 export function readHeader(memory: GuestMemory, gpa: bigint): HeaderRead {
+  expectMemory(memory, 'readHeader(memory)');
+  expectBigint(gpa, 'readHeader(gpa)');
   const header = decodeHeader(memory.read(gpa, HEADER_SIZE));
   return { status: classifyMagic(header.magic), header };
 }
 
 /** Writes the 32-byte header at `gpa` in one store, leaving the rest of the page untouched. */
 export function writeHeader(memory: GuestMemory, gpa: bigint, header: PersistedStateHeader): void {
+  expectMemory(memory, 'writeHeader(memory)');
+  expectBigint(gpa, 'writeHeader(gpa)');
   memory.write(gpa, encodeHeader(header));
+}
+
+function expectMemory(value: unknown, argument: string): asserts value is GuestMemory {
+  if (!(value instanceof GuestMemory)) throw new ArgumentError(argument, 'a GuestMemory', value);
 }

@@ -37,7 +37,7 @@ export {
   type WireRange,
 } from './saved-state.js';
 export { FIELD, schemaRoot } from './schema.js';
-export { JsonTextError, parseJsonText, type JsonTextErrorCode } from './json-text.js';
+export { JsonTextError, MAX_JSON_DEPTH, parseJsonText, type JsonTextErrorCode } from './json-text.js';
 export {
   SCHEMA_FIELDS,
   SCHEMA_VERSIONS,

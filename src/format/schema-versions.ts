@@ -35,6 +35,7 @@
  * field does. `empty` only ever comes from hand-made bytes. A reader genuinely
  * cannot tell "writer had nothing to say" from "writer did not know the field".
  */
+import { ArgumentError } from '../errors.js';
 import { DecodeError, EncodeError } from './codec-error.js';
 import { decodeSavedState } from './decode.js';
 import { encodeSavedState } from './encode.js';
@@ -138,7 +139,7 @@ export function encodeSavedStateV<V extends SchemaVersion>(version: V, state: Sa
     case 3:
       return encodeSavedState(state as SavedState);
     default:
-      throw new RangeError(`unknown schema version ${String(version)}`);
+      throw new ArgumentError('encodeSavedStateV(version)', 'a schema version (1, 2 or 3)', version);
   }
 }
 
@@ -265,7 +266,7 @@ const HIDDEN_FIELD = 15;
  * reader reports for a framing error in a field it does not know.
  */
 export function decodeSavedStateV<V extends SchemaVersion>(version: V, bytes: Uint8Array): DecodedOf<V> {
-  if (version !== 1 && version !== 2 && version !== 3) throw new RangeError(`unknown schema version ${String(version)}`);
+  if (version !== 1 && version !== 2 && version !== 3) throw new ArgumentError('decodeSavedStateV(version)', 'a schema version (1, 2 or 3)', version);
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('not_bytes', 0);
   const known = new Set(SCHEMA_FIELDS[version].map((f) => f.field));
 

@@ -1,4 +1,4 @@
-import { Vtl2PersistError } from '../errors.js';
+import { Vtl2PersistError, expectArray, expectObject } from '../errors.js';
 import { formatHex } from '../memory/range.js';
 import { quoteInput } from './json-text.js';
 import { igvmTypeFromName, igvmTypeName, vtlTypeFromName, vtlTypeName } from '../memory/vtl-type.js';
@@ -52,6 +52,10 @@ export interface MmioEntryJson {
 
 /** Converts a state to its canonical JSON form (lossless; see `savedStateFromJson`). */
 export function savedStateToJson(state: SavedState): SavedStateJson {
+  expectObject(state, 'savedStateToJson(state)');
+  for (const list of ['partitionMemory', 'partitionMmio', 'cpusWithMappedInterruptsNoIo', 'cpusWithOutstandingIo'] as const) {
+    expectArray(state[list], `savedStateToJson(state.${list})`);
+  }
   const range = (r: WireRange): RangeJson => ({ start: formatHex(r.start), end: formatHex(r.end) });
   return {
     partition_memory: state.partitionMemory.map((e) => ({
@@ -130,7 +134,9 @@ function object(value: unknown, path: string, keys: readonly string[]): Record<s
   }
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) {
-      throw new StateJsonError('unknown_field', path === '' ? key : `${path}.${key}`, `unknown field (expected one of ${keys.join(', ')})`);
+      // The key is input: shown through quoteInput (escaped, cut) unless it is a plain short name.
+      const shown = /^[A-Za-z_$][A-Za-z0-9_$]{0,59}$/.test(key) ? key : quoteInput(key, { max: 60 });
+      throw new StateJsonError('unknown_field', path === '' ? shown : `${path}.${shown}`, `unknown field (expected one of ${keys.join(', ')})`);
     }
   }
   return value as Record<string, unknown>;

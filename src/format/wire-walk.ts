@@ -4,6 +4,7 @@
  * decoder's own reader, so it accepts, skips and rejects exactly what
  * `decodeSavedState` does, and stops where the real decoder stops.
  */
+import { expectBytes } from '../errors.js';
 import { formatHex as hex, formatSize } from '../memory/range.js';
 import { igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
 import { DecodeError } from './codec-error.js';
@@ -121,6 +122,7 @@ export interface WireView {
  * path. Every row before the error is a field the decoder read.
  */
 export function walkWire(payload: Uint8Array): WireView {
+  expectBytes(payload, 'walkWire(payload)');
   const rows: WireRow[] = [];
   try {
     walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', rows);

@@ -13,7 +13,7 @@
  * allocation.
  */
 import { kMaxLength } from 'node:buffer';
-import { Vtl2PersistError } from '../errors.js';
+import { Vtl2PersistError, describeValue } from '../errors.js';
 import { PAGE_SIZE, formatHex as hex } from './range.js';
 
 const PAGE_SHIFT = 12n;
@@ -114,7 +114,7 @@ export interface GuestMemoryOptions {
 }
 
 function describe(v: unknown): string {
-  return typeof v === 'bigint' ? `${hex(v)}n` : `${typeof v} ${String(v)}`;
+  return typeof v === 'bigint' ? `${hex(v)}n` : describeValue(v);
 }
 
 function isAllZero(bytes: Uint8Array, from: number, to: number): boolean {
@@ -200,6 +200,9 @@ export class GuestMemory {
 
   /** @throws {GuestMemoryError} `bad_argument` for an invalid limit, length cap or backing range. */
   constructor(options: GuestMemoryOptions = {}) {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new GuestMemoryError('bad_argument', 0n, 0n, `new GuestMemory(options): expected an options object, got ${describe(options)}`);
+    }
     const limit = options.limit ?? ADDRESS_SPACE_END;
     if (typeof limit !== 'bigint' || limit < 0n || limit > ADDRESS_SPACE_END) {
       throw new GuestMemoryError(
@@ -584,7 +587,13 @@ function normalizeBacking(
   backing: Iterable<{ readonly start: bigint; readonly end: bigint }>,
 ): [bigint[], bigint[]] {
   const ranges: { start: bigint; end: bigint }[] = [];
+  if (typeof backing !== 'object' || backing === null || typeof (backing as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    throw new GuestMemoryError('bad_argument', 0n, 0n, `backing must be an iterable of {start, end} ranges, got ${describe(backing)}`);
+  }
   for (const r of backing) {
+    if (typeof r !== 'object' || r === null) {
+      throw new GuestMemoryError('bad_argument', 0n, 0n, `every backing range must be a {start, end} object, got ${describe(r)}`);
+    }
     const { start, end } = r;
     if (typeof start !== 'bigint' || typeof end !== 'bigint') {
       throw new GuestMemoryError(

@@ -9,7 +9,7 @@
  * act on earlier pieces before it panics on a later one.
  */
 
-import { Vtl2PersistError } from '../errors.js';
+import { ArgumentError, Vtl2PersistError } from '../errors.js';
 import { formatHex as hex, MAX_ADDRESS, MemoryRange, PAGE_SIZE, trustedRange } from './range.js';
 
 const PAGE_MASK = PAGE_SIZE - 1n;
@@ -287,7 +287,16 @@ export function walkRanges<T, U>(
   left: Iterable<readonly [MemoryRange, T]>,
   right: Iterable<readonly [MemoryRange, U]>,
 ): IterableIterator<[MemoryRange, RangeWalkResult<T, U>]> {
+  expectIterable(left, 'walkRanges(left)');
+  expectIterable(right, 'walkRanges(right)');
   return new RangeWalk(left, right);
+}
+
+/** Once per call, at the API boundary: a non-iterable would otherwise fail deep inside the walk. */
+function expectIterable(value: unknown, argument: string): void {
+  if (typeof value !== 'object' || value === null || typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
+    throw new ArgumentError(argument, 'an iterable of ranges', value);
+  }
 }
 
 /** Ranges tagged with nothing; arrays map eagerly (reading an array has no effects to delay). */
@@ -303,7 +312,16 @@ function* untaggedLazy(ranges: Iterable<MemoryRange>): Generator<readonly [Memor
  * The parts of `left` not covered by `right` (the `left` pieces of {@link walkRanges}).
  * Same ordering preconditions and lazy errors as the walk.
  */
-export function* subtractRanges(
+export function subtractRanges(
+  left: Iterable<MemoryRange>,
+  right: Iterable<MemoryRange>,
+): Generator<MemoryRange, void, undefined> {
+  expectIterable(left, 'subtractRanges(left)');
+  expectIterable(right, 'subtractRanges(right)');
+  return subtractRangesLazy(left, right);
+}
+
+function* subtractRangesLazy(
   left: Iterable<MemoryRange>,
   right: Iterable<MemoryRange>,
 ): Generator<MemoryRange, void, undefined> {
@@ -316,7 +334,16 @@ export function* subtractRanges(
  * The parts covered by both `left` and `right` (the `both` pieces of {@link walkRanges}).
  * Same ordering preconditions and lazy errors as the walk.
  */
-export function* overlappingRanges(
+export function overlappingRanges(
+  left: Iterable<MemoryRange>,
+  right: Iterable<MemoryRange>,
+): Generator<MemoryRange, void, undefined> {
+  expectIterable(left, 'overlappingRanges(left)');
+  expectIterable(right, 'overlappingRanges(right)');
+  return overlappingRangesLazy(left, right);
+}
+
+function* overlappingRangesLazy(
   left: Iterable<MemoryRange>,
   right: Iterable<MemoryRange>,
 ): Generator<MemoryRange, void, undefined> {
@@ -388,6 +415,8 @@ export function mergeAdjacentRanges<T>(
   iter: Iterable<readonly [MemoryRange, T]>,
   equals: (a: T, b: T) => boolean = Object.is,
 ): IterableIterator<[MemoryRange, T]> {
+  expectIterable(iter, 'mergeAdjacentRanges(iter)');
+  if (typeof equals !== 'function') throw new ArgumentError('mergeAdjacentRanges(equals)', 'a function', equals);
   return new MergeAdjacent(iter, equals);
 }
 
@@ -462,7 +491,12 @@ class MergeAdjacent<T> implements IterableIterator<[MemoryRange, T]> {
  * @throws {RangeAlgebraError} `flatten_not_sorted` (text "ranges are not sorted") if a start is
  *   below the start of the range being built; raised when the group before it is pulled.
  */
-export function* flattenRanges(iter: Iterable<MemoryRange>): Generator<MemoryRange, void, undefined> {
+export function flattenRanges(iter: Iterable<MemoryRange>): Generator<MemoryRange, void, undefined> {
+  expectIterable(iter, 'flattenRanges(iter)');
+  return flattenRangesLazy(iter);
+}
+
+function* flattenRangesLazy(iter: Iterable<MemoryRange>): Generator<MemoryRange, void, undefined> {
   const items = new Lookahead(iter);
   try {
     for (let first = items.next(); first !== undefined; first = items.next()) {

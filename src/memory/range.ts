@@ -6,7 +6,7 @@
  * number silently loses precision above 2^53.
  */
 
-import { Vtl2PersistError } from '../errors.js';
+import { Vtl2PersistError, describeValue } from '../errors.js';
 
 /** The only page size the handoff uses (upstream `memory_range`'s `PAGE_SIZE`). */
 export const PAGE_SIZE = 0x1000n;
@@ -106,7 +106,7 @@ export function formatSize(bytes: bigint): string {
 
 /** Renders a candidate value for error details, tolerating values that are not bigints. */
 function showValue(value: unknown): string {
-  return typeof value === 'bigint' ? formatHex(value) : String(value);
+  return typeof value === 'bigint' ? formatHex(value) : describeValue(value);
 }
 
 /** Renders a candidate range for error details. */

@@ -9,7 +9,7 @@
  * holds them exactly.
  */
 
-import { Vtl2PersistError } from '../errors.js';
+import { Vtl2PersistError, describeValue } from '../errors.js';
 
 /** Named `MemoryVtlType` values (a u32 upstream), with upstream's names. */
 export const MemoryVtlType = {
@@ -171,7 +171,7 @@ export class VtlTypeError extends Vtl2PersistError {
   readonly reservedType: string;
 
   constructor(reservedType: string) {
-    super('unknown_reserved_type', `unknown reserved memory type ${JSON.stringify(reservedType)}`);
+    super('unknown_reserved_type', `unknown reserved memory type ${describeValue(reservedType)}`);
     this.reservedType = reservedType;
   }
 }

@@ -10,7 +10,7 @@ import type { ShimParams } from '../boot/types.js';
 import { decodeHeader, encodeHeader, HEADER_SIZE, readHeader, type HeaderRead } from '../format/header.js';
 import { GuestMemory } from '../memory/guest-memory.js';
 import { formatHex as hex } from '../memory/range.js';
-import { Vtl2PersistError } from '../errors.js';
+import { ArgumentError, Vtl2PersistError, expectArray, expectObject } from '../errors.js';
 import { parseOpenhclMap } from '../usermode/openhcl-map.js';
 import { NO_RUNNING_INSTANCE_ERROR, saveErrorToJson, saveResultToJson, writePersistedState } from '../usermode/writer.js';
 import { bootResultToJson, type CorruptStepResult, type SaveStepResult, type StepResult } from './result-json.js';
@@ -43,10 +43,17 @@ export interface RunOptions {
  * semantics as a scenario file's steps (`step` runs one such step directly).
  */
 export class SimulatedVm {
-  /** A VM from scenario JSON (its `shim_params`/`host_dt`/`cmdline_options`, docs/scenario-format.md; `lifecycle` is not run). */
+  /**
+   * A VM from ONE scenario's JSON object (its `shim_params`/`host_dt`/`cmdline_options`,
+   * docs/scenario-format.md; `lifecycle` is not run). A list of scenarios (an array or a
+   * `{"scenarios": […]}` file) is an `ArgumentError`: pick one and pass it.
+   * @throws {InputError} for a scenario the format rejects.
+   */
   static fromJson(value: unknown): SimulatedVm {
-    const [scenario] = parseScenarioFile(value);
-    return new SimulatedVm(scenario!);
+    if (Array.isArray(value)) throw new ArgumentError('SimulatedVm.fromJson(value)', 'one scenario object (not a list of scenarios)', value);
+    const scenarios = parseScenarioFile(value);
+    if (scenarios.length !== 1) throw new ArgumentError('SimulatedVm.fromJson(value)', 'one scenario object (not a list of scenarios)', value);
+    return new SimulatedVm(scenarios[0]!);
   }
 
   /** The VM's guest memory: VTL2 memory as it survives every servicing (read it, or corrupt it directly). */
@@ -61,6 +68,11 @@ export class SimulatedVm {
     readonly scenario: Scenario,
     options: RunOptions = {},
   ) {
+    expectScenario(scenario, 'new SimulatedVm(scenario)');
+    expectObject(options, 'new SimulatedVm(options)');
+    if (options.memory !== undefined && !(options.memory instanceof GuestMemory)) {
+      throw new ArgumentError('new SimulatedVm(options.memory)', 'a GuestMemory', options.memory);
+    }
     this.memory = options.memory ?? new GuestMemory();
     if (options.memory === undefined) for (const m of scenario.initialMemory) this.memory.write(m.addr, m.bytes);
     this.lastShim = scenario.shimParams;
@@ -73,6 +85,7 @@ export class SimulatedVm {
    * (`shimParamsOverride`, …). Returns the typed result; `lastBoot` holds it too.
    */
   boot(changes: Omit<BootStep, 'op'> = {}): BootResult {
+    expectObject(changes, 'SimulatedVm.boot(changes)');
     return this.runBoot({ op: 'boot', ...changes });
   }
 
@@ -90,6 +103,8 @@ export class SimulatedVm {
    * Returns the save step's result (`payload_hex`, …, or `error`).
    */
   save(cpus: { noIo?: number[]; outstanding?: number[] } = {}, options: { crashBeforeHeader?: boolean } = {}): SaveStepResult {
+    expectObject(cpus, 'SimulatedVm.save(cpus)');
+    expectObject(options, 'SimulatedVm.save(options)');
     return this.saveStep({
       op: 'save',
       cpusWithMappedInterruptsNoIo: cpus.noIo ?? [],
@@ -110,6 +125,7 @@ export class SimulatedVm {
 
   /** Runs one lifecycle step (as in a scenario file) and returns its result in the documented shape. */
   step(step: Step): StepResult {
+    expectStep(step);
     switch (step.op) {
       case 'boot':
         return bootResultToJson(this.runBoot(step));
@@ -186,6 +202,42 @@ export class SimulatedVm {
 
 /** Runs every step of a scenario against one guest memory. */
 export function runScenario(scenario: Scenario, options: RunOptions = {}): ScenarioResult {
+  expectScenario(scenario, 'runScenario(scenario)');
+  expectArray(scenario.lifecycle, 'runScenario(scenario.lifecycle)');
   const vm = new SimulatedVm(scenario, options);
   return { name: scenario.name, steps: scenario.lifecycle.map((s) => vm.step(s)) };
+}
+
+/** A parsed {@link Scenario}'s shape, checked once where a caller hands one in. */
+function expectScenario(scenario: unknown, argument: string): asserts scenario is Scenario {
+  expectObject(scenario, argument);
+  expectArray(scenario['initialMemory'], `${argument.slice(0, -1)}.initialMemory)`);
+  expectObject(scenario['shimParams'], `${argument.slice(0, -1)}.shimParams)`);
+}
+
+const CORRUPTION_KINDS: ReadonlySet<string> = new Set(['write', 'zero', 'bitflip', 'header', 'payload_len_delta']);
+
+/**
+ * A typed step's shape, checked once at `step`: an unknown `op` would otherwise fall through
+ * the switch and return `undefined`, an unknown corruption kind would report "applied".
+ */
+function expectStep(step: unknown): asserts step is Step {
+  expectObject(step, 'SimulatedVm.step(step)');
+  const op = step['op'];
+  if (op === 'boot') return;
+  if (op === 'save') {
+    expectArray(step['cpusWithMappedInterruptsNoIo'], 'SimulatedVm.step(step.cpusWithMappedInterruptsNoIo)');
+    expectArray(step['cpusWithOutstandingIo'], 'SimulatedVm.step(step.cpusWithOutstandingIo)');
+    if (typeof step['crashBeforeHeader'] !== 'boolean') throw new ArgumentError('SimulatedVm.step(step.crashBeforeHeader)', 'a boolean', step['crashBeforeHeader']);
+    return;
+  }
+  if (op === 'corrupt') {
+    const c = step['corruption'];
+    expectObject(c, 'SimulatedVm.step(step.corruption)');
+    if (typeof c['kind'] !== 'string' || !CORRUPTION_KINDS.has(c['kind'])) {
+      throw new ArgumentError('SimulatedVm.step(step.corruption.kind)', `one of ${[...CORRUPTION_KINDS].join(', ')}`, c['kind']);
+    }
+    return;
+  }
+  throw new ArgumentError('SimulatedVm.step(step.op)', "'boot', 'save' or 'corrupt'", op);
 }

@@ -7,7 +7,7 @@
  * Errors are upstream `anyhow` bails; they make `read_vtl2_params` fail, so usermode never
  * starts. We surface them as {@link UsermodeParseError} with the upstream text.
  */
-import { Vtl2PersistError } from '../errors.js';
+import { Vtl2PersistError, expectArray } from '../errors.js';
 import { MemoryRange } from '../memory/range.js';
 import { isRam, MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
 
@@ -198,6 +198,7 @@ function single(
  *   "multiple VTL2 persisted protobuf region ranges found", or a missing/invalid property.
  */
 export function parseOpenhclMap(nodes: readonly OpenhclDtNode[]): ParsedOpenhclMap {
+  expectArray(nodes, 'parseOpenhclMap(nodes)');
   const parsed = nodes.map(parseNode);
   // Array.prototype.sort is stable, as Rust's `sort_by_key` is.
   const map = parsed.sort((a, b) => (a.range.start < b.range.start ? -1 : a.range.start > b.range.start ? 1 : 0));

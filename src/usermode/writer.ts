@@ -9,9 +9,9 @@
  * ({@link writePersistedState}), so a caller can stop the machine before, between or inside
  * them to model torn writes (docs/servicing-walkthrough.md#what-a-torn-write-does).
  */
-import { Vtl2PersistError } from '../errors.js';
+import { ArgumentError, Vtl2PersistError, expectArray, expectObject } from '../errors.js';
 import { encodeHeader, encodeSavedState, PERSISTED_STATE_MAGIC, type PersistedStateHeader, type SavedState } from '../format/index.js';
-import type { GuestMemory } from '../memory/guest-memory.js';
+import { GuestMemory } from '../memory/guest-memory.js';
 import { formatHex, type MemoryRange } from '../memory/range.js';
 import { MemoryVtlType } from '../memory/vtl-type.js';
 import type { ParsedOpenhclMap } from './openhcl-map.js';
@@ -40,6 +40,7 @@ export interface SaveCpuLists {
  * reader takes the sorted union anyway (`topology_from_persisted_state`).
  */
 export function buildSavedState(parsed: ParsedOpenhclMap, cpus: SaveCpuLists): SavedState {
+  expectSaveArguments('buildSavedState', parsed, cpus);
   const state: SavedState = { partitionMemory: [], partitionMmio: [], cpusWithMappedInterruptsNoIo: [...cpus.noIo], cpusWithOutstandingIo: [...cpus.outstanding] };
   for (const e of parsed.partitionMemoryMap) {
     const range = { start: e.range.start, end: e.range.end };
@@ -120,6 +121,7 @@ const STORE_CONTEXT = {
  * length), and lists the two stores in upstream order. Pure: touches no memory.
  */
 export function planSave(parsed: ParsedOpenhclMap, cpus: SaveCpuLists): SavePlan {
+  expectSaveArguments('planSave', parsed, cpus);
   const state = buildSavedState(parsed, cpus);
   const payload = encodeSavedState(state);
   const region = parsed.vtl2PersistedProtobufRegion;
@@ -208,6 +210,9 @@ export function writePersistedState(
   cpus: SaveCpuLists,
   options: WritePersistedStateOptions = {},
 ): SaveResult {
+  if (!(memory instanceof GuestMemory)) throw new ArgumentError('writePersistedState(memory)', 'a GuestMemory', memory);
+  expectSaveArguments('writePersistedState', parsed, cpus);
+  if (typeof options !== 'object' || options === null) throw new ArgumentError('writePersistedState(options)', 'an options object', options);
   const plan = planSave(parsed, cpus);
   const result: SaveResult = {
     payload: plan.payload,
@@ -299,4 +304,13 @@ export function saveResultToJson(result: SaveResult): SaveStepJson {
 /** A failed or impossible save step in the vectors' shape (`{op: 'save', error}`). */
 export function saveErrorToJson(error: unknown): SaveStepErrorJson {
   return { op: 'save', error: error instanceof Error ? error.message : String(error) };
+}
+
+/** The save functions' shared boundary check (once per call: the arrays' elements are the encoder's to check). */
+function expectSaveArguments(fn: string, parsed: unknown, cpus: unknown): void {
+  expectObject(parsed, `${fn}(parsed)`);
+  expectArray(parsed['partitionMemoryMap'], `${fn}(parsed.partitionMemoryMap)`);
+  expectObject(cpus, `${fn}(cpus)`);
+  expectArray(cpus['noIo'], `${fn}(cpus.noIo)`);
+  expectArray(cpus['outstanding'], `${fn}(cpus.outstanding)`);
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Vtl2PersistError } from '../../src/errors.js';
-import { JsonTextError, jsonSyntaxErrorAt, parseJsonText, quoteInput } from '../../src/format/json-text.js';
+import { ArgumentError, Vtl2PersistError } from '../../src/errors.js';
+import { JsonTextError, MAX_JSON_DEPTH, jsonSyntaxErrorAt, parseJsonText, quoteInput } from '../../src/format/json-text.js';
 
 /** The error parseJsonText throws for `text` (fails the test if it does not throw one). */
 function errorOf(text: string): JsonTextError {
@@ -53,9 +53,58 @@ describe('parseJsonText', () => {
     expect(errorOf('\uFEFF{\n x}')).toMatchObject({ line: 2, column: 2, offset: 3 });
   });
 
-  test('deep nesting does not overflow the stack', () => {
+  test('deep nesting is a typed too_deep error at the first level past the cap, not a stack overflow', () => {
     const deep = '['.repeat(200_000);
-    expect(errorOf(deep)).toMatchObject({ offset: 200_000, expected: 'a value' });
+    expect(errorOf(deep)).toMatchObject({ code: 'too_deep', offset: MAX_JSON_DEPTH, line: 1, column: MAX_JSON_DEPTH + 1 });
+    // The syntax-only scanner has no cap and still runs iteratively to the end.
+    expect(jsonSyntaxErrorAt(deep)).toEqual({ offset: 200_000, expected: 'a value' });
+    // Valid text nested 100 000 deep: refused before JSON.parse sees it. Mutant killed: cap check removed (parses).
+    const valid = '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(errorOf(valid).code).toBe('too_deep');
+    // Exactly at the cap is fine (kills an off-by-one `>` → `>=` mutant).
+    expect(parseJsonText('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH))).toBeInstanceOf(Array);
+    expect(errorOf('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1)).code).toBe('too_deep');
+  });
+
+  // [text, code, path, line, column, message fragment]
+  test.each<[string, string, string, number, number, string]>([
+    ['{"a":1,"a":2}', 'duplicate_key', 'a', 1, 8, 'duplicate key "a" at a (line 1, column 8); first at line 1, column 2'],
+    ['{"host_dt":{"memory":[{"vnode":0},{"vnode":1},{"vnode":2,\n "vnode":3}]}}', 'duplicate_key', 'host_dt.memory[2].vnode', 2, 2, 'duplicate key "vnode" at host_dt.memory[2].vnode (line 2, column 2)'],
+    // Escapes are decoded before comparing: "\u0061" is "a".
+    ['{"a":1,"\\u0061":2}', 'duplicate_key', 'a', 1, 8, 'duplicate key "a"'],
+    ['{"x y":{"k":1,"k":1}}', 'duplicate_key', '["x y"].k', 1, 15, 'at ["x y"].k'],
+    // The same key in two different objects is fine; only a repeat within one object is refused.
+    ['[{"a":1},{"a":2},{"b":{"a":3,"a":4}}]', 'duplicate_key', '[2].b.a', 1, 30, 'at [2].b.a'],
+    ['{"__proto__":{"x":1}}', 'forbidden_key', '__proto__', 1, 2, 'key "__proto__" is not allowed, at __proto__ (line 1, column 2)'],
+    ['{"a":[{"constructor":1}]}', 'forbidden_key', 'a[0].constructor', 1, 8, 'key "constructor" is not allowed'],
+    ['{"prototype":1}', 'forbidden_key', 'prototype', 1, 2, 'key "prototype"'],
+    ['{"\\u005f_proto__":1}', 'forbidden_key', '__proto__', 1, 2, 'key "__proto__"'],
+    ['{"a":{"b":[1,2,}]}}', 'bad_json', 'a.b[2]', 1, 16, 'expected a value'],
+  ])('%j is %s at %s', (text, code, path, line, column, fragment) => {
+    const e = errorOf(text);
+    expect(e).toMatchObject({ code, path, line, column });
+    expect(e.message).toContain(fragment);
+  });
+
+  test('values and keys that merely contain forbidden words are fine', () => {
+    expect(parseJsonText('{"__proto__x":"__proto__","my_constructor":"constructor","p":["prototype"]}')).toEqual({
+      __proto__x: '__proto__',
+      my_constructor: 'constructor',
+      p: ['prototype'],
+    });
+  });
+
+  test('a huge duplicate key is quoted with at most 60 characters of it', () => {
+    const key = 'k'.repeat(1_000_000);
+    const e = errorOf(`{"${key}":1,"${key}":2}`);
+    expect(e.code).toBe('duplicate_key');
+    expect(e.message.length).toBeLessThan(600);
+    expect(e.message).toContain(`"${'k'.repeat(60)}"…(999940 more)`);
+  });
+
+  test('a string is required', () => {
+    expect(() => parseJsonText(null as unknown as string)).toThrow(ArgumentError);
+    expect(() => parseJsonText(Buffer.from('{}') as unknown as string)).toThrow(/parseJsonText\(text\): expected a string/);
   });
 
   // Strings built from JSON's own alphabet, so most are near-JSON and the scanner's every branch is hit.
@@ -79,8 +128,29 @@ describe('parseJsonText', () => {
         }
         const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
         if (native.ok) {
-          expect(parseJsonText(text)).toEqual(native.value);
           expect(jsonSyntaxErrorAt(body)).toBeUndefined();
+          let strict: { ok: true; value: unknown } | { ok: false; error: JsonTextError };
+          try {
+            strict = { ok: true, value: parseJsonText(text) };
+          } catch (e) {
+            expect(e).toBeInstanceOf(JsonTextError);
+            strict = { ok: false, error: e as JsonTextError };
+          }
+          if (strict.ok) {
+            expect(strict.value).toEqual(native.value);
+          } else {
+            // Valid JSON refused only for a key, and the key at the reported offset really is the one named.
+            const e = strict.error;
+            expect(['duplicate_key', 'forbidden_key', 'too_deep']).toContain(e.code);
+            if (e.code !== 'too_deep') {
+              const literal = /^"(?:[^"\\]|\\.)*"/.exec(body.slice(e.offset))![0];
+              const key = JSON.parse(literal) as string;
+              expect(e.message).toContain(quoteInput(key, { max: 60 }));
+              if (e.code === 'forbidden_key') expect(['__proto__', 'constructor', 'prototype']).toContain(key);
+              // A duplicate: the key occurs as a key at least twice in the text.
+              else expect(body.split(new RegExp(`${literal.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\\s*:`)).length).toBeGreaterThan(2);
+            }
+          }
         } else {
           const e = errorOf(text);
           // Never the fallback: the scanner found the error itself.
@@ -89,6 +159,35 @@ describe('parseJsonText', () => {
         }
       }),
       { numRuns: 3000 },
+    );
+  });
+  const FORBIDDEN = ['__proto__', 'constructor', 'prototype'];
+  test('a JSON object with one key written twice is always duplicate_key at the second (property)', () => {
+    fc.assert(
+      fc.property(
+        // fast-check's JSON deliberately includes "__proto__"/"constructor"/"prototype" keys; those are forbidden_key, not this test's business.
+        fc.uniqueArray(fc.tuple(fc.string({ maxLength: 6 }).filter((k) => !FORBIDDEN.includes(k)), fc.json().filter((v) => !/"(?:__proto__|constructor|prototype)"/.test(v))), {
+          minLength: 1,
+          maxLength: 6,
+          selector: ([k]) => k,
+        }),
+        fc.nat(),
+        fc.nat(),
+        (entries, pick, at) => {
+          const [key, value] = entries[pick % entries.length]!;
+          const parts = entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`);
+          const insertAt = (pick % entries.length) + 1 + (at % (entries.length - (pick % entries.length)));
+          parts.splice(insertAt, 0, `${JSON.stringify(key)}:${value}`);
+          const text = `{"outer":{${parts.join(',')}}}`;
+          const e = errorOf(text);
+          expect(e.code).toBe('duplicate_key');
+          expect(e.message).toContain(quoteInput(key, { max: 60 }));
+          // Mutant killed: a per-document (not per-object) key set would still pass this; the table's
+          // `[{"a":1},{"a":2}…]` row kills that one. This kills "keys never recorded".
+          expect(e.offset).toBe(text.indexOf(parts[insertAt]!, `{"outer":{`.length + parts.slice(0, insertAt).join(',').length));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -6,7 +6,10 @@
  * Budgets are counted, never timed:
  * - allocation: `GuestMemory.prototype.read` is wrapped to record every read length (a read is
  *   where a length taken from memory would turn into an allocation); no read may exceed the
- *   2 MiB persisted region;
+ *   2 MiB persisted region; the global `Uint8Array`/`ArrayBuffer` constructors are wrapped to
+ *   count the bytes requested (a decode may request at most `4 × bytes + 64 KiB`; today it
+ *   requests none); and {@link arrayBufferGrowth} measures `process.memoryUsage().arrayBuffers`
+ *   across runs, after a forced GC, with no hook at all;
  * - work: `MeshReader.prototype.nextField` and `.varint` are wrapped to count calls; a decode
  *   may make at most `2 × bytes + 16` of them (every call consumes at least one byte, plus one
  *   failing call), and a boot at most `2 × bytes read from memory + 16`.
@@ -16,6 +19,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { boot, type BootResult } from '../../src/boot/boot.js';
 import type { PanicKind } from '../../src/boot/panic.js';
@@ -24,6 +30,7 @@ import { main } from '../../src/cli/main.js';
 import { Vtl2PersistError } from '../../src/errors.js';
 import { DecodeError, type DecodeErrorCode } from '../../src/format/codec-error.js';
 import { decodeSavedState } from '../../src/format/decode.js';
+import { encodeSavedState } from '../../src/format/encode.js';
 import { encodeHeader, HEADER_PAGE_SIZE, PERSISTED_STATE_MAGIC } from '../../src/format/header.js';
 import { MeshReader } from '../../src/format/mesh-reader.js';
 import type { SavedState } from '../../src/format/saved-state.js';
@@ -39,6 +46,7 @@ import {
   U64_MAX,
   type RegionCase,
 } from './arbitraries.js';
+import { largePayload, looseSavedState } from './wire-arbitraries.js';
 
 // ---------------------------------------------------------------------------------------------
 // Documented outcomes
@@ -108,6 +116,10 @@ function describeThrown(e: unknown): string {
 export interface Meter {
   /** `MeshReader.nextField` + `MeshReader.varint` calls. */
   decoderOps: number;
+  /** Bytes requested from `new Uint8Array(n)` / `new ArrayBuffer(n)` (and `Uint8Array.from`/`of` results). */
+  allocated: number;
+  /** Largest single such request. */
+  maxAlloc: number;
   /** Largest single `GuestMemory.read` length. */
   maxRead: bigint;
   /** Sum of all `GuestMemory.read` lengths. */
@@ -116,7 +128,8 @@ export interface Meter {
 
 /** Runs `fn` with the decoder and memory-read meters installed; always restores the originals. */
 export function metered<T>(fn: () => T): { value: T; meter: Meter } | { error: unknown; meter: Meter } {
-  const meter: Meter = { decoderOps: 0, maxRead: 0n, totalRead: 0n };
+  const meter: Meter = { decoderOps: 0, allocated: 0, maxAlloc: 0, maxRead: 0n, totalRead: 0n };
+  const restoreAlloc = installAllocationMeter(meter);
   const proto = MeshReader.prototype;
   const nextField = proto.nextField;
   const varint = proto.varint;
@@ -141,10 +154,77 @@ export function metered<T>(fn: () => T): { value: T; meter: Meter } | { error: u
   } catch (error) {
     return { error, meter };
   } finally {
+    restoreAlloc();
     proto.nextField = nextField;
     proto.varint = varint;
     GuestMemory.prototype.read = read;
   }
+}
+
+/**
+ * Replaces the global `Uint8Array` and `ArrayBuffer` constructors with counting proxies (the
+ * decoder's modules look both up on the global object at call time, so a `new Uint8Array(len)`
+ * in src/ is counted) and returns the function that puts the originals back. A length-sized
+ * request shows up here whether or not the engine ever touches the pages.
+ */
+export function installAllocationMeter(meter: Pick<Meter, 'allocated' | 'maxAlloc'>): () => void {
+  const g = globalThis as { Uint8Array: Uint8ArrayConstructor; ArrayBuffer: ArrayBufferConstructor };
+  const U8 = g.Uint8Array;
+  const AB = g.ArrayBuffer;
+  const count = (n: number) => {
+    meter.allocated += n;
+    if (n > meter.maxAlloc) meter.maxAlloc = n;
+  };
+  const sizeOf = (a: unknown): number => (typeof a === 'number' ? a : typeof a === 'bigint' ? Number(a) : 0);
+  g.Uint8Array = new Proxy(U8, {
+    construct(target, args, newTarget) {
+      const made = Reflect.construct(target, args, newTarget) as Uint8Array;
+      // A view over an existing buffer allocates nothing; a length or a copied array-like does.
+      if (!(args[0] instanceof AB) && !(typeof SharedArrayBuffer !== 'undefined' && args[0] instanceof SharedArrayBuffer)) count(made.byteLength);
+      return made;
+    },
+  });
+  g.ArrayBuffer = new Proxy(AB, {
+    construct(target, args, newTarget) {
+      count(sizeOf(args[0]));
+      return Reflect.construct(target, args, newTarget) as ArrayBuffer;
+    },
+  });
+  return () => {
+    g.Uint8Array = U8;
+    g.ArrayBuffer = AB;
+  };
+}
+
+let forceGc: (() => void) | undefined;
+/** A full garbage collection (`gc()`, exposed at run time through V8's flags). */
+function collectGarbage(): void {
+  if (forceGc === undefined) {
+    setFlagsFromString('--expose-gc');
+    forceGc = runInNewContext('gc') as () => void;
+  }
+  forceGc();
+}
+
+/**
+ * Runs `fn` `runs` times, each after a full garbage collection, and returns the largest growth
+ * of `process.memoryUsage().arrayBuffers` (external memory held by ArrayBuffers, where a
+ * `new Uint8Array(2^30)` lands at once, zero pages or not) across one run. Collecting first
+ * means an earlier run's garbage cannot be freed during this one and hide its allocation.
+ */
+export function arrayBufferGrowth(fn: () => void, runs: number): number {
+  let max = 0;
+  for (let i = 0; i < runs; i++) {
+    collectGarbage();
+    const before = process.memoryUsage().arrayBuffers;
+    try {
+      fn();
+    } catch {
+      /* the caller checks the outcome separately */
+    }
+    max = Math.max(max, process.memoryUsage().arrayBuffers - before);
+  }
+  return max;
 }
 
 /** The operation budget of decoding `n` bytes. */
@@ -180,6 +260,36 @@ export function checkDecode(bytes: Uint8Array): void {
   if (r.meter.decoderOps > opBudget(bytes.length)) {
     fail(`decode of ${bytes.length} bytes made ${r.meter.decoderOps} reader calls (budget ${opBudget(bytes.length)})`);
   }
+  if (r.meter.allocated > allocBudget(bytes.length)) {
+    fail(`decode of ${bytes.length} bytes requested ${r.meter.allocated} bytes of typed arrays (budget ${allocBudget(bytes.length)})`);
+  }
+}
+
+/** The typed-array allocation budget of decoding `n` bytes (the decoder reads views; today it allocates none). */
+export const allocBudget = (n: number): number => 4 * n + 65536;
+
+/**
+ * Whatever decodes re-encodes to a fixed point: `decode(encode(decode(b))) = decode(b)` and
+ * `encode` of that is stable. Returns whether the decoded state was non-empty.
+ */
+export function checkCanonical(bytes: Uint8Array): boolean {
+  let s: SavedState;
+  try {
+    s = decodeSavedState(bytes);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) fail(`decode threw a non-DecodeError: ${describeThrown(e)}`);
+    return false;
+  }
+  let canonical: Uint8Array;
+  try {
+    canonical = encodeSavedState(s);
+  } catch (e) {
+    fail(`a decoded state does not re-encode: ${describeThrown(e)}`);
+  }
+  const again = decodeSavedState(canonical);
+  if (!isDeepStrictEqual(again, s)) fail('decode(encode(decode(b))) differs from decode(b)');
+  if (!isDeepStrictEqual(encodeSavedState(again), canonical)) fail('encode(decode(canonical)) differs from canonical');
+  return s.partitionMemory.length + s.partitionMmio.length + s.cpusWithMappedInterruptsNoIo.length + s.cpusWithOutstandingIo.length > 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,14 +410,21 @@ export function checkScenarioParse(text: string): void {
 
 class Sink extends Writable {
   bytes = 0;
+  /** The first 64 KiB written, as text (enough to look for a stack trace). */
+  text = '';
   override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
     this.bytes += chunk.length;
+    if (this.text.length < 65536) this.text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
     cb();
   }
 }
 
+/** A stack-trace line (`    at fn (file:1:2)`). */
+const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
+
 let tempDir: string | undefined;
-function tempFile(name: string, data: string | Uint8Array): string {
+/** Writes `data` to `name` in this process's fuzz temp directory (created on first use); returns the path. */
+export function tempFile(name: string, data: string | Uint8Array): string {
   tempDir ??= mkdtempSync(join(tmpdir(), 'vtl2-persist-fuzz-'));
   const path = join(tempDir, name);
   writeFileSync(path, data);
@@ -320,8 +437,13 @@ export function cleanupTemp(): void {
   tempDir = undefined;
 }
 
-/** `main(argv)` returns 0, 1 or 2 and throws nothing. */
+/** `main(argv)` returns 0, 1 or 2, throws nothing, prints no stack trace, and is silent on stderr when it returns 0. */
 export function checkCli(argv: string[]): number {
+  return checkCliOutput(argv).code;
+}
+
+/** {@link checkCli}, returning stderr's text too. */
+export function checkCliOutput(argv: string[]): { code: number; stderr: string } {
   const out = new Sink();
   const err = new Sink();
   let code: number;
@@ -331,7 +453,9 @@ export function checkCli(argv: string[]): number {
     fail(`vtl2-persist ${argv.join(' ')} threw: ${describeThrown(e)}`);
   }
   if (code !== 0 && code !== 1 && code !== 2) fail(`vtl2-persist ${argv.join(' ')} exited ${String(code)}`);
-  return code;
+  if (STACK_LINE.test(err.text) || STACK_LINE.test(out.text)) fail(`vtl2-persist ${argv.join(' ')} printed a stack trace:\n${err.text.slice(0, 2000)}`);
+  if (code === 0 && err.bytes > 0) fail(`vtl2-persist ${argv.join(' ')} exited 0 with output on stderr: ${err.text.slice(0, 500)}`);
+  return { code, stderr: err.text };
 }
 
 /** The scenario text through the parser and through `simulate` (text and --json). */
@@ -371,6 +495,8 @@ export function checkCliRegion(c: RegionCase): void {
 /** Named fast-check properties: the runner and the CI campaign iterate over these. */
 export const PROPERTIES = {
   decode: () => fc.property(payloadBytes, (b) => checkDecode(b)),
+  'decode-large': () => fc.property(largePayload, (b) => checkDecode(b)),
+  canonical: () => fc.property(looseSavedState, (b) => void checkCanonical(b)),
   boot: () => fc.property(regionCase, (c) => void checkBoot(c)),
   scenario: () => fc.property(scenarioText, (t) => checkScenarioText(t)),
   'cli-bytes': () => fc.property(payloadBytes, (b) => checkCliBytes(b)),
