@@ -23,10 +23,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { encodeHeader, HEADER_PAGE_SIZE } from '../../src/format/header.js';
-import { materializeRegion, payloadBytes, regionCase, scenarioText, type RegionCase } from './arbitraries.js';
+import { payloadBytes, regionCase, scenarioText, type RegionCase } from './arbitraries.js';
 import { largePayloadOf } from './wire-arbitraries.js';
-import { bootFixture } from './properties.js';
+import { regionImage } from './properties.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -210,16 +209,6 @@ export function checkSpawned(c: SpawnCase): SpawnResult {
 export function cleanupCases(): void {
   if (caseDir !== undefined) rmSync(caseDir, { recursive: true, force: true });
   caseDir = undefined;
-}
-
-/** A region case as the bytes of a region dump (header page + payload region), as `image` writes it. */
-export function regionImage(c: RegionCase): Uint8Array {
-  const f = bootFixture();
-  const region = materializeRegion(c, { base: f.pristineBase, regionLen: f.pristineRegionLen, payload: f.payload });
-  const image = new Uint8Array(Number(HEADER_PAGE_SIZE) + Math.min(region.payload.length, Number(f.pristineRegionLen)));
-  image.set(encodeHeader({ magic: region.magic, protobufBase: region.base, protobufRegionLen: region.regionLen, protobufPayloadLen: region.payloadLen }));
-  image.set(region.payload.subarray(0, image.length - Number(HEADER_PAGE_SIZE)), Number(HEADER_PAGE_SIZE));
-  return image;
 }
 
 /** Largest dense generated payload for the CLI (see wire-arbitraries.ts `largePayloadOf`); the 2 MiB dense rows are in cli-hostile.ts. */

@@ -476,14 +476,19 @@ export function checkCliBytes(bytes: Uint8Array): void {
   checkCli(['inspect', file]);
 }
 
-/** A region case as a region dump through `inspect` (header page + payload region). */
-export function checkCliRegion(c: RegionCase): void {
+/** A region case as the bytes of a region dump (header page + payload region), as `image` writes it. */
+export function regionImage(c: RegionCase): Uint8Array {
   const f = bootFixture();
   const region = materializeRegion(c, { base: f.pristineBase, regionLen: f.pristineRegionLen, payload: f.payload });
   const image = new Uint8Array(Number(HEADER_PAGE_SIZE) + Math.min(region.payload.length, Number(f.pristineRegionLen)));
   image.set(encodeHeader({ magic: region.magic, protobufBase: region.base, protobufRegionLen: region.regionLen, protobufPayloadLen: region.payloadLen }));
   image.set(region.payload.subarray(0, image.length - Number(HEADER_PAGE_SIZE)), Number(HEADER_PAGE_SIZE));
-  const file = tempFile('region.bin', image);
+  return image;
+}
+
+/** A region case as a region dump through `inspect` (header page + payload region). */
+export function checkCliRegion(c: RegionCase): void {
+  const file = tempFile('region.bin', regionImage(c));
   checkCli(['inspect', '--region', file]);
   checkCli(['inspect', '--json', file]);
 }
