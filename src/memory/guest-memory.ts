@@ -11,161 +11,26 @@
  * must be able to try a hostile (address, length) pair read out of memory and
  * get a typed error back instead of a half-applied write or a 2^63-byte
  * allocation.
+ *
+ * This file holds the `GuestMemory` class itself; its options and error type
+ * (guest-memory-error.ts), the page layer (page-store.ts) and backing-range
+ * validation (backing.ts) live beside it and are re-exported from here.
  */
-import { kMaxLength } from 'node:buffer';
-import { Vtl2PersistError, describeValue } from '../errors.js';
-import { PAGE_SIZE, formatHex as hex } from './range.js';
+import { checkBacked, normalizeBacking } from './backing.js';
+import {
+  ADDRESS_SPACE_END,
+  DEFAULT_MAX_ACCESS_LENGTH,
+  GuestMemoryError,
+  MAX_BUFFER_LEN,
+  U32_MAX,
+  U64_MAX,
+  describe,
+  type GuestMemoryOptions,
+} from './guest-memory-error.js';
+import { PAGE_BYTES, PAGE_MASK, PAGE_SHIFT, isAllZero, newPage, pageIndex, pageIsZero, pageOffset, pagesEqual } from './page-store.js';
+import { formatHex as hex } from './range.js';
 
-const PAGE_SHIFT = 12n;
-const PAGE_MASK = PAGE_SIZE - 1n;
-// Page size as a number: offsets within a page or a single access stay in
-// number arithmetic, which (unlike bigint) does not allocate.
-const PAGE_BYTES = Number(PAGE_SIZE);
-
-// Below 2^53 an address converts to a double exactly, so page math can use
-// number arithmetic instead of bigint shifts/masks (each of which allocates).
-const SAFE_ADDR = BigInt(Number.MAX_SAFE_INTEGER);
-
-function pageIndex(gpa: bigint): number {
-  return gpa <= SAFE_ADDR ? Math.floor(Number(gpa) / PAGE_BYTES) : Number(gpa >> PAGE_SHIFT);
-}
-
-function pageOffset(gpa: bigint): number {
-  return gpa <= SAFE_ADDR ? Number(gpa) % PAGE_BYTES : Number(gpa & PAGE_MASK);
-}
-
-/** One past the largest u64: the end of any physical address space. */
-const ADDRESS_SPACE_END = 1n << 64n;
-const U64_MAX = ADDRESS_SPACE_END - 1n;
-const U32_MAX = 0xffff_ffff;
-/** Longest Uint8Array this Node can allocate; `read` must stay below it to fail typed. */
-const MAX_BUFFER_LEN = BigInt(kMaxLength);
-
-/** Default `maxAccessLength`: 64 MiB, far above any real header/payload, far below "allocate until OOM". */
-export const DEFAULT_MAX_ACCESS_LENGTH = 64n * 1024n * 1024n;
-
-/**
- * Why an access (or a `GuestMemory` construction) was refused:
- * - `out_of_range`: `gpa + len` is beyond `limit` (including past 2^64);
- * - `unbacked`: some byte of the access lies outside every backing range;
- * - `access_too_large`: `len` exceeds `maxAccessLength` (or what one JS buffer can hold);
- * - `bad_value`: a value to store does not fit the width being written;
- * - `bad_argument`: a negative or non-bigint address/length, or invalid options.
- */
-export type GuestMemoryErrorCode =
-  | 'out_of_range'
-  | 'unbacked'
-  | 'access_too_large'
-  | 'bad_value'
-  | 'bad_argument';
-
-/**
- * A refused guest-memory access. `gpa` and `len` describe the whole offending
- * access as the caller asked for it (not just the failing part), so a caller
- * can report exactly what it tried; the message names the failing part.
- */
-export class GuestMemoryError extends Vtl2PersistError {
-  declare readonly code: GuestMemoryErrorCode;
-  /**
-   * Start of the offending access. For construction errors: the start of the
-   * bad backing range, or the bad `limit`. `0n` if the caller passed something
-   * that is not a bigint at all.
-   */
-  readonly gpa: bigint;
-  /**
-   * Length of the offending access (8 for the u64 accessors, 4 for u32). For
-   * construction errors: the bad range's length or the bad `maxAccessLength`.
-   */
-  readonly len: bigint;
-
-  constructor(code: GuestMemoryErrorCode, gpa: bigint, len: bigint, message: string) {
-    super(code, message);
-    this.gpa = gpa;
-    this.len = len;
-  }
-}
-
-/** Construction options for {@link GuestMemory}. */
-export interface GuestMemoryOptions {
-  /**
-   * Exclusive end of the address space, `0n..2^64`. Default `2n ** 64n` (the
-   * whole u64 space). Need not be page-aligned.
-   */
-  limit?: bigint;
-  /**
-   * If given, only addresses inside these half-open `[start, end)` ranges are
-   * accessible; the rest model GPAs with no RAM behind them. Ranges must be
-   * page-aligned and non-overlapping (adjacent is fine; they are merged), in
-   * any order; empty ranges are ignored. Ranges reaching past `limit` are
-   * allowed — `limit` still wins. Default: everything below `limit`.
-   */
-  backing?: Iterable<{
-    /** First backed GPA. */
-    readonly start: bigint;
-    /** GPA just past the backed range. */
-    readonly end: bigint;
-  }>;
-  /**
-   * Largest single `read`/`write`/`zero`, in bytes. Default
-   * {@link DEFAULT_MAX_ACCESS_LENGTH} (64 MiB), so a length taken from hostile
-   * memory (say 2^63) is refused before anything is allocated.
-   */
-  maxAccessLength?: bigint;
-}
-
-function describe(v: unknown): string {
-  return typeof v === 'bigint' ? `${hex(v)}n` : describeValue(v);
-}
-
-function isAllZero(bytes: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    if (bytes[i] !== 0) return false;
-  }
-  return true;
-}
-
-/**
- * Pages are carved from shared slabs of {@link SLAB_PAGES} pages rather than
- * allocated one by one: V8 gives every typed array above 64 bytes its own
- * off-heap backing store, which costs about 3 µs whatever the size, and a
- * servicing lifecycle touches only two or three pages of a fresh memory. A slab
- * is freed once none of its pages is referenced, so at worst a surviving page
- * keeps 256 KiB alive.
- */
-const SLAB_PAGES = 64;
-let slab: ArrayBuffer = new ArrayBuffer(0);
-let slabNext = SLAB_PAGES;
-
-/** A zeroed 4 KiB page at a page-aligned offset of a slab. */
-function newPage(): Uint8Array {
-  if (slabNext === SLAB_PAGES) {
-    slab = new ArrayBuffer(SLAB_PAGES * PAGE_BYTES);
-    slabNext = 0;
-  }
-  return new Uint8Array(slab, PAGE_BYTES * slabNext++, PAGE_BYTES);
-}
-
-/**
- * Compares two whole pages. Every page starts at a page-aligned offset of its
- * buffer ({@link newPage}), so a 32-bit view is always aligned and cuts the
- * loop to a quarter.
- */
-function pagesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  const wa = new Uint32Array(a.buffer, a.byteOffset, PAGE_BYTES / 4);
-  const wb = new Uint32Array(b.buffer, b.byteOffset, PAGE_BYTES / 4);
-  for (let i = 0; i < wa.length; i++) {
-    if (wa[i] !== wb[i]) return false;
-  }
-  return true;
-}
-
-function pageIsZero(p: Uint8Array): boolean {
-  const w = new Uint32Array(p.buffer, p.byteOffset, PAGE_BYTES / 4);
-  for (let i = 0; i < w.length; i++) {
-    if (w[i] !== 0) return false;
-  }
-  return true;
-}
+export { DEFAULT_MAX_ACCESS_LENGTH, GuestMemoryError, type GuestMemoryErrorCode, type GuestMemoryOptions } from './guest-memory-error.js';
 
 // Every u64/u32 access goes through this scratch buffer; it is only filled and
 // drained within a single synchronous call, so sharing it is safe.
@@ -504,42 +369,7 @@ export class GuestMemory {
         `${op} of ${hex(len)} bytes at ${hex(gpa)} exceeds the largest single access (maxAccessLength ${hex(this.maxAccessLength)})`,
       );
     }
-    if (len !== 0n && this.#backingStarts !== undefined) this.#checkBacked(op, gpa, len, end);
-  }
-
-  #checkBacked(op: string, gpa: bigint, len: bigint, end: bigint): void {
-    const starts = this.#backingStarts as readonly bigint[];
-    const ends = this.#backingEnds as readonly bigint[];
-    // Binary search: i = index of the last range with start <= gpa, or -1.
-    let lo = 0;
-    let hi = starts.length - 1;
-    let i = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((starts[mid] as bigint) <= gpa) {
-        i = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    let holeStart: bigint;
-    if (i >= 0 && gpa < (ends[i] as bigint)) {
-      const rangeEnd = ends[i] as bigint;
-      // Merged ranges never touch, so whatever follows rangeEnd is a real hole.
-      if (end <= rangeEnd) return;
-      holeStart = rangeEnd;
-    } else {
-      holeStart = gpa;
-    }
-    const next = starts[i + 1];
-    const holeEnd = next !== undefined && next < end ? next : end;
-    throw new GuestMemoryError(
-      'unbacked',
-      gpa,
-      len,
-      `${op} of ${hex(len)} bytes at ${hex(gpa)} touches unbacked memory [${hex(holeStart)}, ${hex(holeEnd)}) (no backing range covers it)`,
-    );
+    if (len !== 0n && this.#backingStarts !== undefined) checkBacked(this.#backingStarts, this.#backingEnds as readonly bigint[], op, gpa, len, end);
   }
 
   /** Copies memory into `out` (already validated; `out` starts zeroed or is overwritten in full). */
@@ -576,71 +406,4 @@ export class GuestMemory {
       pos += chunk;
     }
   }
-}
-
-/**
- * Validates, sorts and merges backing ranges once, so every access check is a
- * binary search. Adjacent ranges are merged so that an access spanning two of
- * them is accepted.
- */
-function normalizeBacking(
-  backing: Iterable<{ readonly start: bigint; readonly end: bigint }>,
-): [bigint[], bigint[]] {
-  const ranges: { start: bigint; end: bigint }[] = [];
-  if (typeof backing !== 'object' || backing === null || typeof (backing as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
-    throw new GuestMemoryError('bad_argument', 0n, 0n, `backing must be an iterable of {start, end} ranges, got ${describe(backing)}`);
-  }
-  for (const r of backing) {
-    if (typeof r !== 'object' || r === null) {
-      throw new GuestMemoryError('bad_argument', 0n, 0n, `every backing range must be a {start, end} object, got ${describe(r)}`);
-    }
-    const { start, end } = r;
-    if (typeof start !== 'bigint' || typeof end !== 'bigint') {
-      throw new GuestMemoryError(
-        'bad_argument',
-        typeof start === 'bigint' ? start : 0n,
-        0n,
-        `backing range {start: ${describe(start)}, end: ${describe(end)}} must have bigint bounds`,
-      );
-    }
-    if (start < 0n || end < start || end > ADDRESS_SPACE_END) {
-      throw new GuestMemoryError(
-        'bad_argument',
-        start,
-        end - start,
-        `backing range [${hex(start)}, ${hex(end)}) must satisfy 0 <= start <= end <= ${hex(ADDRESS_SPACE_END)}`,
-      );
-    }
-    if ((start & PAGE_MASK) !== 0n || (end & PAGE_MASK) !== 0n) {
-      throw new GuestMemoryError(
-        'bad_argument',
-        start,
-        end - start,
-        `backing range [${hex(start)}, ${hex(end)}) is not page-aligned (page size ${hex(PAGE_SIZE)})`,
-      );
-    }
-    if (start !== end) ranges.push({ start, end });
-  }
-  ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-
-  const starts: bigint[] = [];
-  const ends: bigint[] = [];
-  for (const { start, end } of ranges) {
-    const last = ends.length - 1;
-    const prevEnd = ends[last];
-    if (prevEnd !== undefined && start < prevEnd) {
-      throw new GuestMemoryError(
-        'bad_argument',
-        start,
-        end - start,
-        `backing range [${hex(start)}, ${hex(end)}) overlaps [${hex(starts[last] as bigint)}, ${hex(prevEnd)})`,
-      );
-    }
-    if (prevEnd === start) ends[last] = end;
-    else {
-      starts.push(start);
-      ends.push(end);
-    }
-  }
-  return [starts, ends];
 }
