@@ -2,7 +2,8 @@
  * src/format — the bytes of the persisted-state region: the 32-byte
  * `OHCLPHDR` header and the mesh_protobuf `SavedState` payload, encoded and
  * decoded exactly as OpenHCL does, plus their canonical JSON form and the
- * payload's field-by-field wire structure (`walkWire`).
+ * payload's field-by-field wire structure (`walkWire`), and the one kit every
+ * JSON input is read with (`json-read.ts`, errors `JsonInputError`).
  * Depends only on src/memory.
  */
 export { DecodeError, EncodeError, type DecodeErrorCode, type EncodeErrorCode } from './codec-error.js';
@@ -38,6 +39,7 @@ export {
 } from './saved-state.js';
 export { FIELD, schemaRoot } from './schema.js';
 export { JsonTextError, MAX_JSON_DEPTH, parseJsonText, type JsonTextErrorCode } from './json-text.js';
+export { JsonInputError, type JsonInputErrorCode } from './json-read.js';
 export {
   SCHEMA_FIELDS,
   SCHEMA_VERSIONS,

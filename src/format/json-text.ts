@@ -280,10 +280,14 @@ const UNPRINTABLE = /[\p{C}\p{Z}]/u;
  */
 export function quoteInput(value: string, options: { quotes?: boolean; max?: number } = {}): string {
   const { quotes = true, max = 64 } = options;
-  const chars = Array.from(value);
+  // Walk code points in place: `Array.from` of a 50 MB value would hold 50 million strings.
   let out = '';
-  for (const ch of chars.slice(0, max)) {
-    const cp = ch.codePointAt(0)!;
+  let shown = 0;
+  let i = 0;
+  for (; i < value.length && shown < max; shown++) {
+    const cp = value.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    i += ch.length;
     if (ch === ' ') out += ch;
     else if (quotes && (ch === '"' || ch === '\\')) out += `\\${ch}`;
     else if (!UNPRINTABLE.test(ch)) out += ch;
@@ -291,6 +295,7 @@ export function quoteInput(value: string, options: { quotes?: boolean; max?: num
     else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, '0')}`;
     else out += `\\u{${cp.toString(16)}}`;
   }
-  const rest = chars.length - Math.min(chars.length, max);
+  let rest = 0;
+  for (; i < value.length; rest++) i += value.codePointAt(i)! > 0xffff ? 2 : 1;
   return `${quotes ? `"${out}"` : out}${rest > 0 ? `…(${rest} more)` : ''}`;
 }

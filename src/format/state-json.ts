@@ -1,9 +1,8 @@
-import { Vtl2PersistError, expectArray, expectObject } from '../errors.js';
+import { expectArray, expectObject } from '../errors.js';
 import { formatHex } from '../memory/range.js';
-import { quoteInput } from './json-text.js';
 import { igvmTypeFromName, igvmTypeName, vtlTypeFromName, vtlTypeName } from '../memory/vtl-type.js';
+import { JsonInputError, field, joinPath, readList, readObject, readOpenEnum, readString, readU32, readU64, type OpenEnum } from './json-read.js';
 import type { MemoryEntry, MmioEntry, SavedState, WireRange } from './saved-state.js';
-import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
 
 /**
  * The canonical JSON form of a `SavedState`, used by the CLI, scenario files
@@ -70,20 +69,18 @@ export function savedStateToJson(state: SavedState): SavedStateJson {
   };
 }
 
-/** Why a JSON value is not a valid `SavedState`. */
-export type StateJsonErrorCode = 'wrong_type' | 'bad_number' | 'out_of_range' | 'unknown_name' | 'unknown_field';
+export {
+  /**
+   * {@link JsonInputError} under its former name, for callers of `savedStateFromJson` that
+   * catch it (`instanceof StateJsonError` holds for every error the JSON readers throw).
+   */
+  JsonInputError as StateJsonError,
+  /** {@link JsonInputErrorCode} under its former name; `bad_number` and `out_of_range` are now `bad_value`. */
+  type JsonInputErrorCode as StateJsonErrorCode,
+} from './json-read.js';
 
-/** A JSON value that does not describe a `SavedState`; `path` names the bad field. */
-export class StateJsonError extends Vtl2PersistError {
-  declare readonly code: StateJsonErrorCode;
-  /** Proto-name path of the bad value, e.g. `partition_memory[2].range.end` (`""` for the root). */
-  readonly path: string;
-
-  constructor(code: StateJsonErrorCode, path: string, detail: string) {
-    super(code, `${path === '' ? 'state' : path}: ${detail}`);
-    this.path = path;
-  }
-}
+/** The root keys of a `SavedState` JSON; `$schema` (for editors) is allowed and ignored. */
+const ROOT_KEYS = ['$schema', 'partition_memory', 'partition_mmio', 'cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io'];
 
 /**
  * Reads a state from JSON, leniently in what it accepts and strictly in what it
@@ -91,112 +88,70 @@ export class StateJsonError extends Vtl2PersistError {
  * they are exact (safe integers); u32/u16 values as numbers or such strings;
  * types as upstream names or numbers. Missing keys take their defaults (0, an
  * empty list), as a missing protobuf field does. Unknown keys are an error, so
- * that a misspelt field is not silently dropped. A top-level `"$schema"` string
+ * that a misspelt field is not silently dropped (no `_` comment keys: a state file
+ * is a payload, not a hand-annotated scenario). A top-level `"$schema"` string
  * (the JSON Schema an editor checks the file against, schema/saved-state.schema.json)
- * is allowed and ignored.
+ * is allowed and ignored. Every value is read with the JSON reading kit (`./json-read.ts`).
+ * @throws {JsonInputError} (also exported as `StateJsonError`); the message calls the root `state`.
  */
 export function savedStateFromJson(value: unknown): SavedState {
-  const root = object(value, '', ['$schema', 'partition_memory', 'partition_mmio', 'cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io']);
-  if (root['$schema'] !== undefined && typeof root['$schema'] !== 'string') {
-    throw new StateJsonError('wrong_type', '$schema', `expected a string (a JSON Schema URI), got ${kindOf(root['$schema'])}`);
+  try {
+    const root = readObject(value, '', ROOT_KEYS);
+    const schema = field(root, '$schema');
+    if (schema !== undefined) readString(schema, '$schema');
+    return {
+      partitionMemory: list(field(root, 'partition_memory'), 'partition_memory', memoryEntry),
+      partitionMmio: list(field(root, 'partition_mmio'), 'partition_mmio', mmioEntry),
+      cpusWithMappedInterruptsNoIo: list(field(root, 'cpus_with_mapped_interrupts_no_io'), 'cpus_with_mapped_interrupts_no_io', u32),
+      cpusWithOutstandingIo: list(field(root, 'cpus_with_outstanding_io'), 'cpus_with_outstanding_io', u32),
+    };
+  } catch (e) {
+    throw e instanceof JsonInputError ? e.about('state') : e;
   }
-  return {
-    partitionMemory: list(root['partition_memory'], 'partition_memory', memoryEntry),
-    partitionMmio: list(root['partition_mmio'], 'partition_mmio', mmioEntry),
-    cpusWithMappedInterruptsNoIo: list(root['cpus_with_mapped_interrupts_no_io'], 'cpus_with_mapped_interrupts_no_io', u32),
-    cpusWithOutstandingIo: list(root['cpus_with_outstanding_io'], 'cpus_with_outstanding_io', u32),
-  };
 }
 
+const VTL_TYPE: OpenEnum = { fromName: vtlTypeFromName, bits: 32, noun: 'type name' };
+const IGVM_TYPE: OpenEnum = { fromName: igvmTypeFromName, bits: 16, noun: 'type name' };
+
 function memoryEntry(value: unknown, path: string): MemoryEntry {
-  const o = object(value, path, ['range', 'vnode', 'vtl_type', 'igvm_type']);
+  const o = readObject(value, path, ['range', 'vnode', 'vtl_type', 'igvm_type']);
   return {
-    range: range(o['range'], `${path}.range`),
-    vnode: u32(o['vnode'], `${path}.vnode`),
-    vtlType: typeValue(o['vtl_type'], `${path}.vtl_type`, vtlTypeFromName, U32_MAX),
-    igvmType: typeValue(o['igvm_type'], `${path}.igvm_type`, igvmTypeFromName, U16_MAX),
+    range: range(field(o, 'range'), joinPath(path, 'range')),
+    vnode: u32(field(o, 'vnode'), joinPath(path, 'vnode')),
+    vtlType: openEnum(field(o, 'vtl_type'), joinPath(path, 'vtl_type'), VTL_TYPE),
+    igvmType: openEnum(field(o, 'igvm_type'), joinPath(path, 'igvm_type'), IGVM_TYPE),
   };
 }
 
 function mmioEntry(value: unknown, path: string): MmioEntry {
-  const o = object(value, path, ['range', 'vtl_type']);
-  return { range: range(o['range'], `${path}.range`), vtlType: typeValue(o['vtl_type'], `${path}.vtl_type`, vtlTypeFromName, U32_MAX) };
+  const o = readObject(value, path, ['range', 'vtl_type']);
+  return { range: range(field(o, 'range'), joinPath(path, 'range')), vtlType: openEnum(field(o, 'vtl_type'), joinPath(path, 'vtl_type'), VTL_TYPE) };
 }
 
+/** A missing range is `0..0`, as a missing protobuf message is its default. */
 function range(value: unknown, path: string): WireRange {
-  const o = object(value ?? {}, path, ['start', 'end']);
-  return { start: parseU64(o['start'], `${path}.start`), end: parseU64(o['end'], `${path}.end`) };
-}
-
-function object(value: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new StateJsonError('wrong_type', path, `expected an object, got ${kindOf(value)}`);
-  }
-  for (const key of Object.keys(value)) {
-    if (!keys.includes(key)) {
-      // The key is input: shown through quoteInput (escaped, cut) unless it is a plain short name.
-      const shown = /^[A-Za-z_$][A-Za-z0-9_$]{0,59}$/.test(key) ? key : quoteInput(key, { max: 60 });
-      throw new StateJsonError('unknown_field', path === '' ? shown : `${path}.${shown}`, `unknown field (expected one of ${keys.join(', ')})`);
-    }
-  }
-  return value as Record<string, unknown>;
+  if (value === undefined) return { start: 0n, end: 0n };
+  const o = readObject(value, path, ['start', 'end']);
+  return { start: parseU64(field(o, 'start'), joinPath(path, 'start')), end: parseU64(field(o, 'end'), joinPath(path, 'end')) };
 }
 
 function list<T>(value: unknown, path: string, item: (v: unknown, path: string) => T): T[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new StateJsonError('wrong_type', path, `expected an array, got ${kindOf(value)}`);
-  return value.map((v, i) => item(v, `${path}[${i}]`));
-}
-
-/** A u64 from a hex/decimal string or an exact JSON number; missing means 0. */
-export function parseU64(value: unknown, path: string): bigint {
-  return integer(value, path, U64_MAX, 'u64');
-}
-
-function u32(value: unknown, path: string): number {
-  return Number(integer(value, path, BigInt(U32_MAX), 'u32'));
-}
-
-function typeValue(value: unknown, path: string, fromName: (name: string) => number | undefined, max: number): number {
-  if (typeof value === 'string' && !/^(0x[0-9a-f]+|[0-9]+)$/i.test(value.trim())) {
-    const v = fromName(value.trim());
-    if (v === undefined) throw new StateJsonError('unknown_name', path, `unknown type name ${quoteInput(value)}`);
-    return v;
-  }
-  return Number(integer(value, path, BigInt(max), max === U16_MAX ? 'u16' : 'u32'));
+  return value === undefined ? [] : readList(value, path, item);
 }
 
 /**
- * `BigInt(s)` for a string already checked to be decimal or `0x` hex. V8 parses a BigInt from
- * a string several times slower than a number, and scenario files are mostly addresses, so
- * values that fit a double exactly (13 hex digits, 15 decimal digits) go through `Number`.
+ * A u64 from a hex/decimal string or an exact JSON number (`readU64` of the JSON reading kit),
+ * except that missing (`undefined`) means 0, as a missing protobuf field does.
+ * @throws {JsonInputError} `wrong_type` or `bad_value`.
  */
-function toBigInt(s: string): bigint {
-  if (s.length > 15) return BigInt(s);
-  return BigInt(s[1] === 'x' || s[1] === 'X' ? parseInt(s.slice(2), 16) : Number(s));
+export function parseU64(value: unknown, path: string): bigint {
+  return value === undefined ? 0n : readU64(value, path);
 }
 
-function integer(value: unknown, path: string, max: bigint, type: string): bigint {
-  let v: bigint;
-  if (value === undefined) return 0n;
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) {
-      throw new StateJsonError('bad_number', path, `${value} is not an exact integer; write large values as strings ("0x…")`);
-    }
-    v = BigInt(value);
-  } else if (typeof value === 'string') {
-    const s = value.trim();
-    if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) {
-      throw new StateJsonError('bad_number', path, `${quoteInput(value)} is not a decimal or 0x-hex integer`);
-    }
-    v = toBigInt(s);
-  } else {
-    throw new StateJsonError('wrong_type', path, `expected an integer or a string, got ${kindOf(value)}`);
-  }
-  if (v < 0n || v > max) throw new StateJsonError('out_of_range', path, `${typeof value === 'string' ? quoteInput(value) : String(value)} does not fit a ${type} (0..${formatHex(max)})`);
-  return v;
+function u32(value: unknown, path: string): number {
+  return value === undefined ? 0 : readU32(value, path);
 }
 
-function kindOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+function openEnum(value: unknown, path: string, e: OpenEnum): number {
+  return value === undefined ? 0 : readOpenEnum(value, path, e);
 }

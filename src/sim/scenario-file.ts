@@ -4,31 +4,38 @@
  * steps, read into typed data.
  *
  * Everything is validated here, up front — including each boot step's overrides merged onto its
- * base — so a runner never meets bad input halfway through a lifecycle. Errors are
- * `InputError`s whose `path` is relative to the file's root: `host_dt.memory[0].vnode` for a
- * file holding one scenario, `[3].lifecycle[1].kind` for an array, `scenarios[3]…` for the
- * `{"scenarios": [...]}` form.
+ * base — so a runner never meets bad input halfway through a lifecycle, and only with the JSON
+ * reading kit (`src/format/json-read.ts`) and the boot-input readers built on it. Errors are
+ * `InputError`s (the kit's `JsonInputError`) whose `path` is relative to the file's root:
+ * `host_dt.memory[0].vnode` for a file holding one scenario, `[3].lifecycle[1].kind` for an
+ * array, `scenarios[3]…` for the `{"scenarios": [...]}` form.
  */
+import { InputError, parseCmdlineOptions, parseHostDt, parseShimParams } from '../boot/inputs.js';
+import type { CmdlineOptions, HostDt, ShimParams } from '../boot/types.js';
 import {
-  InputError,
+  ALLOW_COMMENTS,
   field,
+  indexPath,
   joinPath,
   kindOf,
   need,
-  parseCmdlineOptions,
-  parseHostDt,
-  parseShimParams,
+  parseJsonInput,
+  readAnyObject,
   readBool,
   readList,
   readName,
-  readAnyObject,
-  readObject,
+  readObject as readAnyKeys,
   readString,
   readU32,
   readU64,
-} from '../boot/inputs.js';
-import type { CmdlineOptions, HostDt, ShimParams } from '../boot/types.js';
-import { JsonTextError, parseJsonText, quoteInput } from '../format/json-text.js';
+  uintFromText,
+} from '../format/json-read.js';
+import { quoteInput } from '../format/json-text.js';
+
+/** `readObject` of the JSON reading kit with `_` comment keys allowed, as every scenario object allows them. */
+function readObject(value: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
+  return readAnyKeys(value, path, keys, ALLOW_COMMENTS);
+}
 
 /** A JSON object as it appears in the file, before parsing. */
 export type JsonObject = Record<string, unknown>;
@@ -250,11 +257,11 @@ export function defaultLifecycle(): Step[] {
  */
 export function parseScenarioFile(value: unknown, fileName?: string): Scenario[] {
   try {
-    if (Array.isArray(value)) return value.map((v, i) => parseScenario(v, `[${i}]`, i));
+    if (Array.isArray(value)) return value.map((v, i) => parseScenario(v, indexPath('', i), i));
     if (value !== null && typeof value === 'object' && Object.hasOwn(value, 'scenarios')) {
       const o = readObject(value, '', ['$schema', 'scenarios']);
       readSchemaKey(o, '');
-      return readList(need(o, 'scenarios', ''), 'scenarios', (v) => v).map((v, i) => parseScenario(v, `scenarios[${i}]`, i));
+      return readList(need(o, 'scenarios', ''), 'scenarios', (v) => v).map((v, i) => parseScenario(v, indexPath('scenarios', i), i));
     }
     return [parseScenario(value, '', 0)];
   } catch (e) {
@@ -269,14 +276,7 @@ export function parseScenarioFile(value: unknown, fileName?: string): Scenario[]
  * @throws {InputError}
  */
 export function parseScenarioFileText(text: string, fileName?: string): Scenario[] {
-  let value: unknown;
-  try {
-    value = parseJsonText(text);
-  } catch (e) {
-    if (!(e instanceof JsonTextError)) throw e;
-    throw new InputError('bad_json', '', e.detail, fileName);
-  }
-  return parseScenarioFile(value, fileName);
+  return parseScenarioFile(parseJsonInput(text, fileName), fileName);
 }
 
 const SCENARIO_KEYS = ['$schema', 'name', 'tags', 'shim_params', 'host_dt', 'cmdline_options', 'initial_memory', 'lifecycle'] as const;
@@ -458,22 +458,21 @@ function corruption(value: unknown, path: string): Corruption {
 
 /**
  * A signed delta: an exact JSON number, or a string with an optional sign and decimal or `0x`
- * digits (`"-0x10"`). Its magnitude must be below 2^64; it wraps when applied.
+ * digits (`"-0x10"`), surrounding whitespace allowed. Its magnitude must be below 2^64; it wraps
+ * when applied.
  */
 function readDelta(value: unknown, path: string): bigint {
-  let v: bigint;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
       throw new InputError('bad_value', path, `${value} is not an exact integer; write large values as strings ("-0x…")`);
     }
-    v = BigInt(value);
-  } else if (typeof value === 'string') {
-    const m = /^\s*([+-]?)(0x[0-9a-f]+|[0-9]+)\s*$/i.exec(value);
-    if (m?.[2] === undefined) throw new InputError('bad_value', path, `${quoteInput(value)} is not a signed decimal or 0x-hex integer`);
-    v = m[1] === '-' ? -BigInt(m[2]) : BigInt(m[2]);
-  } else {
-    throw new InputError('wrong_type', path, `expected an integer or a string, got ${kindOf(value)}`);
+    return BigInt(value);
   }
-  if (v > U64_MAX || v < -U64_MAX) throw new InputError('bad_value', path, `${value} is outside ±(2^64 − 1)`);
-  return v;
+  if (typeof value !== 'string') throw new InputError('wrong_type', path, `expected an integer or a string, got ${kindOf(value)}`);
+  const s = value.trim();
+  const negative = s.startsWith('-');
+  const magnitude = uintFromText(negative || s.startsWith('+') ? s.slice(1) : s);
+  if (magnitude === undefined) throw new InputError('bad_value', path, `${quoteInput(value)} is not a signed decimal or 0x-hex integer`);
+  if (magnitude > U64_MAX) throw new InputError('bad_value', path, `${quoteInput(value)} is outside ±(2^64 − 1)`);
+  return negative ? -magnitude : magnitude;
 }

@@ -13,10 +13,10 @@ const DIGITS = '9'.repeat(1_000_000);
 
 const ROWS: [string, () => unknown, string][] = [
   ['an unknown state key', () => savedStateFromJson(parseJsonText(`{"${HUGE}":1}`)), 'unknown_field'],
-  ['a state u32 as a huge string', () => savedStateFromJson(parseJsonText(`{"partition_memory":[{"vnode":"${HUGE}"}]}`)), 'bad_number'],
+  ['a state u32 as a huge string', () => savedStateFromJson(parseJsonText(`{"partition_memory":[{"vnode":"${HUGE}"}]}`)), 'bad_value'],
   ['a state type name', () => savedStateFromJson(parseJsonText(`{"partition_memory":[{"vtl_type":"${HUGE}"}]}`)), 'unknown_name'],
-  ['a state u64 of a million digits', () => savedStateFromJson(parseJsonText(`{"partition_mmio":[{"range":{"start":"${DIGITS}"}}]}`)), 'out_of_range'],
-  ['a number of a million digits', () => savedStateFromJson(parseJsonText(`{"partition_memory":[{"vnode":${DIGITS}}]}`)), 'bad_number'],
+  ['a state u64 of a million digits', () => savedStateFromJson(parseJsonText(`{"partition_mmio":[{"range":{"start":"${DIGITS}"}}]}`)), 'bad_value'],
+  ['a number of a million digits', () => savedStateFromJson(parseJsonText(`{"partition_memory":[{"vnode":${DIGITS}}]}`)), 'bad_value'],
   ['a duplicate huge key', () => parseJsonText(`{"${HUGE}":1,"${HUGE}":2}`), 'duplicate_key'],
   ['a huge string as header bytes', () => decodeHeader(HUGE as unknown as Uint8Array), 'bad_argument'],
   ['a huge string as a header field', () => encodeHeader({ magic: HUGE as unknown as bigint, protobufBase: 0n, protobufRegionLen: 0n, protobufPayloadLen: 0n }), 'value_out_of_range'],

@@ -16,6 +16,7 @@ import {
   shimParamsToJson,
 } from '../../src/boot/inputs.js';
 import type { CmdlineOptions, GpaPoolConfig } from '../../src/boot/types.js';
+import { readU32, readU64 } from '../../src/format/json-read.js';
 import { MemoryRange } from '../../src/memory/range.js';
 import { inputErrorOf } from '../support/errors.js';
 import { A_HOST_DT, A_SHIM_PARAMS } from '../support/fixtures.js';
@@ -278,6 +279,27 @@ describe('bad input is an InputError with a stable code and the path of the bad 
   test('an unknown field lists the expected ones', () => {
     const e = inputErrorOf(() => parseHostDt({ ...HOST, cpus: 2 }));
     expect(e.message).toContain('cpu_count');
+  });
+});
+
+describe('boot inputs read through the JSON reading kit', () => {
+  /** The kit's own refusal of `value` by `read`, for comparing a consumer's against. */
+  const kit = (read: (v: unknown, p: string) => unknown, value: unknown) => inputErrorOf(() => read(value, 'x'));
+
+  // Mutant: a boot-side wrapper with its own wording (the old `readSmall` printed the u32 as an
+  // unquoted bigint: `4294967296 does not fit`) fails here.
+  test.each<[string, () => unknown, string, (v: unknown, p: string) => unknown, unknown]>([
+    ['a u64 past 2^64', () => parseShimParams({ ...SHIM, memory_size: '0x10000000000000000' }), 'shim_params.memory_size', readU64, '0x10000000000000000'],
+    ['a u32 past 2^32, as a string', () => parseHostDt({ ...HOST, cpu_count: '4294967296' }), 'host_dt.cpu_count', readU32, '4294967296'],
+    ['a u64 of the wrong type', () => parseHostDt({ ...HOST, device_dma_page_count: true }), 'host_dt.device_dma_page_count', readU64, true],
+  ])('%s: the kit code and detail, at the boot-input path', (_label, fn, path, read, value) => {
+    const want = kit(read, value);
+    expect(inputErrorOf(fn)).toMatchObject({ code: want.code, detail: want.detail, path });
+  });
+
+  test('`_` keys are comments in every boot-input object; other stray keys name the comment rule', () => {
+    expect(parseShimParams({ ...SHIM, _why: 'x', used: { ...(SHIM['used'] as Json), _n: 1 } })).toEqual(parseShimParams(SHIM));
+    expect(inputErrorOf(() => parseCmdlineOptions({ sidecarr: 'Enabled' })).detail).toMatch(/keys starting with "_" are comments\)$/);
   });
 });
 

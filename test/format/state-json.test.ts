@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { JsonInputError, readU64 } from '../../src/format/json-read.js';
 import { StateJsonError, parseU64, savedStateFromJson, savedStateToJson } from '../../src/format/state-json.js';
 import { savedState } from './arbitraries.js';
 
@@ -64,13 +65,13 @@ describe('bad JSON is a StateJsonError naming the field', () => {
     ['root not an object', [], 'wrong_type', ''],
     ['misspelt key', { partition_memroy: [] }, 'unknown_field', 'partition_memroy'],
     ['list not an array', { partition_mmio: {} }, 'wrong_type', 'partition_mmio'],
-    ['u64 over 2^64 − 1', { partition_memory: [{ range: { start: '0x10000000000000000' } }] }, 'out_of_range', 'partition_memory[0].range.start'],
-    ['inexact JSON number', { partition_memory: [{ range: { end: 2 ** 60 } }] }, 'bad_number', 'partition_memory[0].range.end'],
-    ['negative number', { partition_mmio: [{ range: { start: -4096 } }] }, 'out_of_range', 'partition_mmio[0].range.start'],
-    ['garbage string', { partition_mmio: [{ range: { start: '12ab' } }] }, 'bad_number', 'partition_mmio[0].range.start'],
+    ['u64 over 2^64 − 1', { partition_memory: [{ range: { start: '0x10000000000000000' } }] }, 'bad_value', 'partition_memory[0].range.start'],
+    ['inexact JSON number', { partition_memory: [{ range: { end: 2 ** 60 } }] }, 'bad_value', 'partition_memory[0].range.end'],
+    ['negative number', { partition_mmio: [{ range: { start: -4096 } }] }, 'bad_value', 'partition_mmio[0].range.start'],
+    ['garbage string', { partition_mmio: [{ range: { start: '12ab' } }] }, 'bad_value', 'partition_mmio[0].range.start'],
     ['unknown type name', { partition_mmio: [{ vtl_type: 'VTL3_MMIO' }] }, 'unknown_name', 'partition_mmio[0].vtl_type'],
-    ['IGVM type over u16', { partition_memory: [{ igvm_type: 65536 }] }, 'out_of_range', 'partition_memory[0].igvm_type'],
-    ['vnode over u32', { partition_memory: [{}, { vnode: '4294967296' }] }, 'out_of_range', 'partition_memory[1].vnode'],
+    ['IGVM type over u16', { partition_memory: [{ igvm_type: 65536 }] }, 'bad_value', 'partition_memory[0].igvm_type'],
+    ['vnode over u32', { partition_memory: [{}, { vnode: '4294967296' }] }, 'bad_value', 'partition_memory[1].vnode'],
     ['CPU id as a boolean', { cpus_with_outstanding_io: [true] }, 'wrong_type', 'cpus_with_outstanding_io[0]'],
     ['entry as null', { partition_memory: [null] }, 'wrong_type', 'partition_memory[0]'],
   ])('%s', (_name, input, code, path) => {
@@ -123,8 +124,33 @@ describe('parseU64', () => {
   });
 
   test('out of range and malformed strings are typed errors', () => {
-    expect(() => parseU64('0x10000000000000000', 'a.b')).toThrow(expect.objectContaining({ code: 'out_of_range' }));
-    expect(() => parseU64('0x', 'a.b')).toThrow(expect.objectContaining({ code: 'bad_number' }));
-    expect(() => parseU64('-1', 'a.b')).toThrow(expect.objectContaining({ code: 'bad_number' }));
+    expect(() => parseU64('0x10000000000000000', 'a.b')).toThrow(expect.objectContaining({ code: 'bad_value' }));
+    expect(() => parseU64('0x', 'a.b')).toThrow(expect.objectContaining({ code: 'bad_value' }));
+    expect(() => parseU64('-1', 'a.b')).toThrow(expect.objectContaining({ code: 'bad_value' }));
+  });
+});
+
+describe('state JSON reads through the JSON reading kit', () => {
+  // Mutant: a private integer reader in state-json.ts (the old `bad_number`/`out_of_range`
+  // one, or any other wording) fails the first test; dropping `about('state')` the second.
+  const BAD_U64 = '0x10000000000000000';
+  const kit = (() => {
+    try {
+      readU64(BAD_U64, 'x');
+    } catch (e) {
+      return e as JsonInputError;
+    }
+    throw new Error('accepted');
+  })();
+
+  test('a bad u64 gets the kit code and detail, at the state path', () => {
+    expect(() => savedStateFromJson({ partition_mmio: [{ range: { start: BAD_U64 } }] })).toThrow(
+      expect.objectContaining({ code: kit.code, detail: kit.detail, path: 'partition_mmio[0].range.start' }),
+    );
+  });
+
+  test('the root is called "state" in the message, and `_` keys are not comments here', () => {
+    expect(() => savedStateFromJson([])).toThrow(expect.objectContaining({ code: 'wrong_type', path: '', message: 'state: expected an object, got an array' }));
+    expect(() => savedStateFromJson({ _note: 1 })).toThrow(expect.objectContaining({ code: 'unknown_field', path: '_note' }));
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { InputError, defaultCmdlineOptions, memoryAllocationModeToJson } from '../../src/boot/inputs.js';
+import { StateJsonError, savedStateFromJson } from '../../src/format/state-json.js';
 import { MemoryRange } from '../../src/memory/range.js';
 import {
   applyOverride,
@@ -262,6 +263,47 @@ describe('bad files are InputErrors with the code and the path of the bad field'
     expect({ code: e.code, path: e.path }).toEqual({ code, path });
     expect(e.file).toBe('my.json');
     expect(e.message.startsWith(`my.json: ${path === '' ? 'input' : path}: `)).toBe(true);
+  });
+});
+
+describe('scenario files read through the JSON reading kit', () => {
+  const life = (...steps: unknown[]) => withA({ lifecycle: steps });
+  const BAD_U64 = '0x10000000000000000';
+  const stateError = (() => {
+    try {
+      savedStateFromJson({ partition_mmio: [{ range: { start: BAD_U64 } }] });
+    } catch (e) {
+      return e as InputError;
+    }
+    throw new Error('accepted');
+  })();
+
+  // Mutant: a scenario-side u64 reader of its own (any other code or wording) fails here.
+  test.each<[string, Json, string]>([
+    ['a corrupt offset', life({ op: 'corrupt', kind: 'zero', offset: BAD_U64, len: 1 }), 'lifecycle[0].offset'],
+    ['an initial_memory address', withA({ initial_memory: [{ addr: BAD_U64, hex: '' }] }), 'initial_memory[0].addr'],
+    ['a boot-input field', withA({ shim_params: { ...(A['shim_params'] as Json), memory_size: BAD_U64 } }), 'shim_params.memory_size'],
+  ])('%s: the same code and detail as the state JSON gives for the same bad u64', (_label, file, path) => {
+    const e = inputErrorOf(() => parseScenarioFile(file, 'f.json'));
+    expect(e).toBeInstanceOf(StateJsonError);
+    expect({ code: e.code, detail: e.detail, path: e.path, message: e.message }).toEqual({
+      code: stateError.code,
+      detail: stateError.detail,
+      path,
+      message: `f.json: ${path}: ${stateError.detail}`,
+    });
+  });
+
+  test('a signed delta of a million digits is refused with the value quoted, not repeated', () => {
+    // Mutant: `${value} is outside ±(2^64 − 1)` (the raw value) makes the message a megabyte.
+    const e = inputErrorOf(() => parseScenarioFile(life({ op: 'corrupt', kind: 'payload_len_delta', delta: `-${'7'.repeat(1_000_000)}` })));
+    expect(e).toMatchObject({ code: 'bad_value', path: 'lifecycle[0].delta' });
+    expect(e.message.length).toBeLessThan(200);
+    expect(parseScenarioFile(life({ op: 'corrupt', kind: 'payload_len_delta', delta: ' -0x10 ' }))[0]!.lifecycle[0]).toEqual({
+      op: 'corrupt',
+      corruption: { kind: 'payload_len_delta', delta: -16n },
+    });
+    expect(inputErrorOf(() => parseScenarioFile(life({ op: 'corrupt', kind: 'payload_len_delta', delta: '- 5' }))).code).toBe('bad_value');
   });
 });
 
