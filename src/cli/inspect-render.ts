@@ -1,16 +1,16 @@
 /**
- * The two renderings of an `inspect` result (src/cli/inspect.ts): the annotated text a firmware
+ * The two renderings of an `inspect` result (src/cli/inspect-findings.ts): the annotated text a firmware
  * engineer reads, and the `--json` form. Split from the inspection itself so that each file stays
  * readable; neither reads input nor decides an exit code.
  */
 import { HEADER_FIELDS, HEADER_PAGE_SIZE, HEADER_SIZE, encodeHeader, type MagicStatus } from '../format/header.js';
 import type { SavedState } from '../format/saved-state.js';
-import { WIRE_TYPE_NAMES, wireRowToJson, type WireView } from '../format/wire-walk.js';
+import { WIRE_TYPE_NAMES, wireRowToJson, type WireRow, type WireView } from '../format/wire-walk.js';
 import { formatHex as hex, formatSize } from '../memory/range.js';
 import { igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
 import { decodeErrorJson, decodePanicText, streamedStateJson, type Palette } from './codec-commands.js';
 import { asciiOf, hexBytes } from './hexdump.js';
-import type { Finding, Inspection } from './inspect.js';
+import type { Finding, Inspection } from './inspect-findings.js';
 import { displayName } from './io.js';
 import { JsonStreamArray } from './kit/output.js';
 import { streamTable, table } from './text.js';
@@ -100,7 +100,7 @@ export function inspectionToJson(i: Inspection): Record<string, unknown> {
 
 const SEVERITY_LABEL: Record<Finding['severity'], string> = { error: 'ERROR', warning: 'WARNING', info: 'note' };
 
-/** The wire rows as a lazily converted JSON array (a 2 MiB dump has a million of them). */
+/** The wire rows as a lazily walked and converted JSON array (a 2 MiB dump has a million of them). */
 function wireRowsJson(view: WireView): JsonStreamArray {
   return new JsonStreamArray(function* () {
     for (const r of view.rows) yield wireRowToJson(r);
@@ -158,7 +158,7 @@ export function* inspectionLines(i: Inspection, pal: Palette): Generator<string>
   if (i.decoded !== undefined) yield* topologyLines(i.decoded);
   else yield pal.red(`  not decodable: ${i.decodeError!.message}`);
   yield '';
-  yield pal.bold(`raw wire view (mesh_protobuf rules; ${i.wire!.rows.length} field(s); offsets from the payload's start):`);
+  yield pal.bold(`raw wire view (mesh_protobuf rules; ${i.wire!.count} field(s); offsets from the payload's start):`);
   yield* wireLines(i.wire!, i.payload.length, pal);
 }
 
@@ -186,7 +186,7 @@ function* topologyLines(s: SavedState): Generator<string> {
 function* wireLines(view: WireView, length: number, pal: Palette): Generator<string> {
   const width = Math.max(4, length.toString(16).length);
   const off = (n: number) => `0x${n.toString(16).padStart(width, '0')}`;
-  const cells = (r: WireView['rows'][number], measuring: boolean) => {
+  const cells = (r: WireRow, measuring: boolean) => {
     const indent = '  '.repeat(r.depth);
     const name = r.unknown ? `${indent}<field ${r.field}> UNKNOWN` : `${indent}${r.path.slice(r.path.lastIndexOf('.') + 1)}`;
     const wire = WIRE_TYPE_NAMES[r.wireType] ?? String(r.wireType);
@@ -200,7 +200,7 @@ function* wireLines(view: WireView, length: number, pal: Palette): Generator<str
     return [off(r.offset), hexBytes(r.head, 8), String(r.field), name, wireCol, r.unknown ? pal.yellow(text) : text];
   };
   const none = view.error === undefined ? '  (no fields: an empty payload decodes to an empty SavedState)' : '  (no complete field before the error)';
-  if (view.rows.length === 0) yield none;
+  if (view.count === 0) yield none;
   else {
     yield* streamTable(['offset', 'bytes', 'field', 'name', 'wire', 'value'], function* (measuring) {
       for (const r of view.rows) yield cells(r, measuring);

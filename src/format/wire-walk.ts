@@ -90,7 +90,11 @@ export interface WireRow {
   data?: Uint8Array;
   /** A varint's full 64-bit value (before any u32/u16 truncation), or a fixed value. */
   value?: bigint;
-  /** Elements of a CPU list field (packed, or the one value of an unpacked element), in wire order. */
+  /**
+   * Elements of a CPU list field (packed, or the one value of an unpacked element), in wire
+   * order. A packed field's are read from the payload when first asked for: a 2 MiB payload can
+   * pack two million of them into one row.
+   */
   elements?: {
     /** Offset of the element's varint in the payload. */
     offset: number;
@@ -108,10 +112,18 @@ export interface WireRow {
 
 /** The payload's fields in wire order, and the error at which the real decoder stops (if any). */
 export interface WireView {
-  /** Every field read, in wire order, nested fields after their parent. */
-  rows: WireRow[];
+  /**
+   * Every field read, in wire order, nested fields after their parent. Each iteration walks the
+   * payload again and builds its rows one at a time: a 2 MiB payload of a million fields never
+   * has its rows alive at once unless the caller keeps them (`Array.from(view.rows)` does).
+   * The view reads the payload it was given on every iteration (rows' byte fields are views
+   * into it): change the payload and later iterations disagree with `count` and `error`.
+   */
+  readonly rows: Iterable<WireRow>;
+  /** How many rows {@link WireView.rows} yields (counted by a walk that keeps none of them). */
+  readonly count: number;
   /** The error the real decoder stops at, or undefined if the payload decodes. */
-  error: DecodeError | undefined;
+  readonly error: DecodeError | undefined;
 }
 
 /**
@@ -119,18 +131,33 @@ export interface WireView {
  * and acceptance rules as `decodeSavedState`): known message fields are
  * recursed into, unknown fields are listed and marked, and the walk stops at
  * the first error the real decoder would raise, with the same code, offset and
- * path. Every row before the error is a field the decoder read.
+ * path. Every row before the error is a field the decoder read. The walk runs
+ * once here (for `count` and `error`) and again, lazily, for each iteration of
+ * `rows`; the view keeps only the payload.
  */
 export function walkWire(payload: Uint8Array): WireView {
   expectBytes(payload, 'walkWire(payload)');
-  const rows: WireRow[] = [];
+  const first: Walk = { rows: 0, failed: new Set(), counting: true };
+  let error: DecodeError | undefined;
   try {
-    walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', rows);
-    return { rows, error: undefined };
+    for (const _ of walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', first)) {
+      // Counted by the walk itself (first.rows).
+    }
   } catch (e) {
-    if (e instanceof DecodeError) return { rows, error: e };
-    throw e;
+    if (!(e instanceof DecodeError)) throw e;
+    error = e;
   }
+  const rows: Iterable<WireRow> = {
+    *[Symbol.iterator]() {
+      try {
+        yield* walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', { rows: 0, failed: first.failed, counting: false });
+      } catch (e) {
+        // The same error as the first walk's, already in `error`: the rows simply end there.
+        if (!(e instanceof DecodeError)) throw e;
+      }
+    },
+  };
+  return { rows, count: first.rows, error };
 }
 
 /** Length of the (already validated) varint at `pos`. */
@@ -140,108 +167,224 @@ function varintLength(buf: Uint8Array, pos: number): number {
   return n;
 }
 
+/** The last varint as a u64, as `MeshReader.u64` computes it (one BigInt call below 2^53). */
 function u64Of(r: MeshReader): bigint {
-  return (BigInt(r.hi) << 32n) | BigInt(r.lo);
+  return r.hi < 0x20_0000 ? BigInt(r.hi * 0x1_0000_0000 + r.lo) : (BigInt(r.hi) << 32n) | BigInt(r.lo);
 }
 
-function walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: number, prefix: string, rows: WireRow[]): void {
+/** Leaf messages whose meaning column summarises their children (the other messages show their type). */
+function summarisesChildren(spec: MessageSpec): boolean {
+  return spec.type === 'MemoryRange' || spec.type === 'MemoryVtlType' || spec.type === 'IgvmMemoryType';
+}
+
+/** The state of one walk over a payload. */
+interface Walk {
+  /** Rows yielded so far: the next row's ordinal. */
+  rows: number;
+  /**
+   * Ordinals of the message rows the decoder fails inside (the error's enclosing messages; at
+   * most one per depth), as the counting walk found them: such a row's meaning stays empty.
+   */
+  readonly failed: Set<number>;
+  /** The first walk, which only counts (and finds `failed`): meanings are not worked out. */
+  readonly counting: boolean;
+}
+
+/**
+ * The rows of one message, in wire order, produced as they are read; a DecodeError ends the
+ * generator (thrown after every row before it was yielded), with the path segments added as
+ * the error climbs out of nested messages, as in the decoder. `r.pos` is left at `end`.
+ */
+function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: number, prefix: string, walk: Walk): Generator<WireRow, void, undefined> {
   const buf = r.buf;
   const counts = new Map<number, number>();
-  const join = (segment: string) => (prefix === '' ? segment : `${prefix}.${segment}`);
-  while (r.pos < end) {
-    const offset = r.pos;
-    const field = r.nextField(end, spec.names);
-    const keyEnd = offset + varintLength(buf, offset);
-    const f = spec.fields.get(field);
-    const row: WireRow = {
-      offset,
-      end: r.pos,
-      depth,
-      path: '',
-      field,
-      name: f?.name,
-      wireType: r.wireType,
-      unknown: f === undefined,
-      head: buf.subarray(offset, r.pos),
-      meaning: '',
-    };
-    if (f === undefined) {
-      row.path = join(`<field ${field}>`);
-      describeUnknown(r, row, keyEnd);
-      const prev = rows.at(-1);
-      if (isZeroPair(row) && prev !== undefined && isZeroPair(prev) && prev.depth === depth && prev.end === offset) {
-        // Zero padding reads as a run of `00 00` (field 0, varint 0: ignored); fold it into one row.
-        prev.repeat = (prev.repeat ?? 1) + 1;
-        prev.end = row.end;
-        continue;
-      }
-      rows.push(row);
-      continue;
-    }
-    if (f.kind === 'message') {
-      const index = counts.get(field) ?? 0;
-      if (f.repeated) counts.set(field, index + 1);
-      const segment = f.repeated ? `${f.name}[${index}]` : f.name;
-      row.path = join(segment);
-      if (!r.isMessage()) throw new DecodeError('expected_message', r.keyOffset).within(segment);
-      row.head = buf.subarray(offset, r.dataStart);
-      row.length = r.dataEnd - r.dataStart;
-      rows.push(row);
-      const first = rows.length;
-      const resume = r.pos;
-      const dataEnd = r.dataEnd;
-      r.pos = r.dataStart;
-      try {
-        walkMessage(r, dataEnd, f.message!, depth + 1, row.path, rows);
-      } catch (e) {
-        throw e instanceof DecodeError ? e.within(segment) : e;
-      }
-      r.pos = resume;
-      row.meaning = messageMeaning(f.message!, rows.slice(first).filter((c) => c.depth === depth + 1));
-      continue;
-    }
-    row.path = join(f.name);
-    if (f.kind === 'packed u32') {
-      rows.push(row);
-      row.elements = [];
-      if (r.wireType === WireType.Varint) {
-        row.elements.push({ offset: keyEnd, value: u64Of(r) });
-        row.meaning = `unpacked element: ${elementText(u64Of(r))}`;
-        continue;
-      }
-      if (r.wireType !== WireType.Variable) throw new DecodeError('expected_varint', r.keyOffset).within(f.name);
-      row.head = buf.subarray(offset, r.dataEnd);
-      row.length = r.dataEnd - r.dataStart;
-      const resume = r.pos;
-      const dataEnd = r.dataEnd;
-      r.pos = r.dataStart;
-      try {
-        while (r.pos < dataEnd) {
-          const at = r.pos;
-          r.varint(dataEnd);
-          row.elements.push({ offset: at, value: u64Of(r) });
+  // The counting walk builds no strings or byte views: only its row count and error are kept.
+  const counting = walk.counting;
+  const join = (segment: string) => (counting ? '' : prefix === '' ? segment : `${prefix}.${segment}`);
+  const bytes = (from: number, to: number) => (counting ? NO_BYTES : buf.subarray(from, to));
+  // A run of `00 00` fields (zero padding: field 0, varint 0, ignored) shows as one row, held
+  // here until the run ends (the next field, the message's end or an error).
+  let zeroRun: WireRow | undefined;
+  try {
+    while (r.pos < end) {
+      const offset = r.pos;
+      const field = r.nextField(end, spec.names);
+      const keyEnd = offset + varintLength(buf, offset);
+      const f = spec.fields.get(field);
+      const row: WireRow = {
+        offset,
+        end: r.pos,
+        depth,
+        path: '',
+        field,
+        name: f?.name,
+        wireType: r.wireType,
+        unknown: f === undefined,
+        head: bytes(offset, r.pos),
+        meaning: '',
+      };
+      if (f === undefined) {
+        row.path = join(`<field ${field}>`);
+        describeUnknown(r, row, keyEnd, bytes);
+        if (isZeroPair(row)) {
+          if (zeroRun === undefined) zeroRun = row;
+          else {
+            zeroRun.repeat = (zeroRun.repeat ?? 1) + 1;
+            zeroRun.end = row.end;
+          }
+          continue;
         }
-      } catch (e) {
-        row.meaning = `packed, ${row.elements.length} element(s) before the error: ${row.elements.map((x) => elementText(x.value)).join(', ')}`;
-        throw e instanceof DecodeError ? e.within(f.name) : e;
       }
-      r.pos = resume;
-      row.meaning =
-        row.elements.length === 0 ? 'packed, empty' : `packed: ${row.elements.map((x) => elementText(x.value)).join(', ')}`;
-      continue;
+      if (zeroRun !== undefined) {
+        walk.rows++;
+        yield zeroRun;
+        zeroRun = undefined;
+      }
+      if (f === undefined) {
+        walk.rows++;
+        yield row;
+        continue;
+      }
+      if (f.kind === 'message') {
+        const index = counts.get(field) ?? 0;
+        if (f.repeated) counts.set(field, index + 1);
+        const segment = () => (f.repeated ? `${f.name}[${index}]` : f.name);
+        if (!counting) row.path = join(segment());
+        if (!r.isMessage()) throw new DecodeError('expected_message', r.keyOffset).within(segment());
+        row.head = bytes(offset, r.dataStart);
+        row.length = r.dataEnd - r.dataStart;
+        const resume = r.pos;
+        const { dataStart, dataEnd } = r;
+        const message = f.message!;
+        const ordinal = walk.rows;
+        // The meaning sums up the children, yet the row comes before them: a leaf message's data
+        // is read once ahead for it (nothing kept but the values the summary needs). A message
+        // the decoder fails inside keeps an empty meaning.
+        if (counting || walk.failed.has(ordinal)) row.meaning = '';
+        else if (summarisesChildren(message)) {
+          r.pos = dataStart;
+          const ahead: Walk = { rows: 0, failed: new Set(), counting: false };
+          row.meaning = messageMeaning(message, walkMessage(r, dataEnd, message, depth + 1, row.path, ahead), depth + 1);
+        } else row.meaning = message.type;
+        walk.rows++;
+        yield row;
+        r.pos = dataStart;
+        try {
+          yield* walkMessage(r, dataEnd, message, depth + 1, row.path, walk);
+        } catch (e) {
+          walk.failed.add(ordinal);
+          throw e instanceof DecodeError ? e.within(segment()) : e;
+        }
+        r.pos = resume;
+        continue;
+      }
+      row.path = join(f.name);
+      if (f.kind === 'packed u32') {
+        walk.rows++;
+        yield* packedRow(r, row, f, keyEnd, counting);
+        continue;
+      }
+      // A scalar: u64() / u32() raise "expected a varint" for any other wire type, as in the decoder.
+      const value = f.kind === 'u64' ? r.u64() : (r.u32(), u64Of(r));
+      row.value = value;
+      if (!counting) row.meaning = scalarMeaning(spec, f, value) + nonMinimal(value, r.pos - keyEnd);
+      walk.rows++;
+      yield row;
     }
-    // A scalar: u64() / u32() raise "expected a varint" for any other wire type, as in the decoder.
-    const value = f.kind === 'u64' ? r.u64() : (r.u32(), u64Of(r));
-    row.value = value;
-    row.meaning = scalarMeaning(spec, f, value) + nonMinimal(value, r.pos - keyEnd);
-    rows.push(row);
+  } catch (e) {
+    // The decoder read the zero run before it failed: the run is a row before the error.
+    if (zeroRun !== undefined) {
+      walk.rows++;
+      yield zeroRun;
+    }
+    throw e;
+  }
+  if (zeroRun !== undefined) {
+    walk.rows++;
+    yield zeroRun;
   }
 }
 
-/** A `00 00` field: field 0, varint 0, as zero padding reads. */
-function isZeroPair(row: WireRow): boolean {
-  return row.field === 0 && row.wireType === WireType.Varint && row.value === 0n && row.head.length === 2;
+/**
+ * A CPU list field's row (a packed run, or one unpacked element; the caller counts it). The row
+ * is yielded even when the decoder rejects the field (a wrong wire type, a bad element), then
+ * the error is thrown.
+ */
+function* packedRow(r: MeshReader, row: WireRow, f: FieldSpec, keyEnd: number, counting: boolean): Generator<WireRow, void, undefined> {
+  const buf = r.buf;
+  if (r.wireType === WireType.Varint) {
+    row.elements = [{ offset: keyEnd, value: u64Of(r) }];
+    row.meaning = `unpacked element: ${elementText(u64Of(r))}`;
+    yield row;
+    return;
+  }
+  if (r.wireType !== WireType.Variable) {
+    row.elements = [];
+    yield row;
+    throw new DecodeError('expected_varint', r.keyOffset).within(f.name);
+  }
+  if (!counting) row.head = buf.subarray(row.offset, r.dataEnd);
+  row.length = r.dataEnd - r.dataStart;
+  const resume = r.pos;
+  const { dataStart, dataEnd } = r;
+  // A 2 MiB payload can pack two million elements into this one row: the meaning is built from
+  // their text alone, and the element objects only if someone reads `elements`.
+  const texts: string[] = [];
+  let failure: unknown;
+  r.pos = dataStart;
+  try {
+    while (r.pos < dataEnd) {
+      r.varint(dataEnd);
+      if (!counting) texts.push(r.hi === 0 ? String(r.lo) : elementText(u64Of(r)));
+    }
+  } catch (e) {
+    failure = e;
+  }
+  // On an error `r.pos` is still at the bad element: the elements are the varints before it.
+  const parsedEnd = r.pos;
+  if (!counting) {
+    const list = texts.join(', ');
+    if (failure !== undefined) row.meaning = `packed, ${texts.length} element(s) before the error: ${list}`;
+    else row.meaning = texts.length === 0 ? 'packed, empty' : `packed: ${list}`;
+    lazyElements(row, buf, dataStart, parsedEnd);
+  }
+  yield row;
+  if (failure !== undefined) throw failure instanceof DecodeError ? failure.within(f.name) : failure;
+  r.pos = resume;
 }
+
+/** Gives a packed row an `elements` property that reads the (valid) varints in [from, to) when first read. */
+function lazyElements(row: WireRow, buf: Uint8Array, from: number, to: number): void {
+  let elements: WireRow['elements'];
+  Object.defineProperty(row, 'elements', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (elements === undefined) {
+        elements = [];
+        const r = new MeshReader(buf);
+        r.pos = from;
+        while (r.pos < to) {
+          const offset = r.pos;
+          r.varint(to);
+          elements.push({ offset, value: u64Of(r) });
+        }
+      }
+      return elements;
+    },
+    set(value: WireRow['elements']) {
+      elements = value;
+    },
+  });
+}
+
+/** A freshly read `00 00` field: field 0, varint 0, as zero padding reads (two bytes in all). */
+function isZeroPair(row: WireRow): boolean {
+  return row.field === 0 && row.wireType === WireType.Varint && row.value === 0n && row.end - row.offset === 2;
+}
+
+/** The bytes of every row of the counting walk (which shows none). */
+const NO_BYTES = new Uint8Array(0);
 
 /** A CPU id as the decoder keeps it (low 32 bits). */
 function elementText(v: bigint): string {
@@ -263,9 +406,19 @@ function scalarMeaning(spec: MessageSpec, f: FieldSpec, value: bigint): string {
   return [name ?? unnamed, cut].filter((s) => s !== '').join(' ');
 }
 
-/** A one-line summary of a nested message from its direct children (later fields win, as in the decoder). */
-function messageMeaning(spec: MessageSpec, children: WireRow[]): string {
-  const last = (name: string) => children.filter((c) => c.name === name && c.value !== undefined).at(-1)?.value;
+/**
+ * A one-line summary of a leaf message from its direct children (those at `depth`; later fields
+ * win, as in the decoder), or '' when the decoder rejects something inside it.
+ */
+function messageMeaning(spec: MessageSpec, children: Iterable<WireRow>, depth: number): string {
+  const values = new Map<string, bigint>();
+  try {
+    for (const c of children) if (c.depth === depth && c.name !== undefined && c.value !== undefined) values.set(c.name, c.value);
+  } catch (e) {
+    if (e instanceof DecodeError) return '';
+    throw e;
+  }
+  const last = (name: string) => values.get(name);
   switch (spec.type) {
     case 'MemoryRange': {
       const start = last('start') ?? 0n;
@@ -285,7 +438,7 @@ function messageMeaning(spec: MessageSpec, children: WireRow[]): string {
   }
 }
 
-function describeUnknown(r: MeshReader, row: WireRow, keyEnd: number): void {
+function describeUnknown(r: MeshReader, row: WireRow, keyEnd: number, bytes: (from: number, to: number) => Uint8Array): void {
   const buf = r.buf;
   const skipped = row.field === 0 ? 'field 0: ignored by the decoder' : 'unknown field: skipped by the decoder';
   switch (r.wireType) {
@@ -303,9 +456,9 @@ function describeUnknown(r: MeshReader, row: WireRow, keyEnd: number): void {
       return;
     default:
       // Variable or a resource-free mesh message: the decoder never looks inside.
-      row.head = buf.subarray(row.offset, r.dataStart);
+      row.head = bytes(row.offset, r.dataStart);
       row.length = r.dataEnd - r.dataStart;
-      row.data = buf.subarray(r.dataStart, r.dataEnd);
+      row.data = bytes(r.dataStart, r.dataEnd);
       row.meaning = skipped;
   }
 }

@@ -134,6 +134,21 @@ describe('streamed output', () => {
     expect(out).toBe(JSON.stringify({ list: items, empty: [], inner: [[1]] }, null, 2));
   });
 
+  test('writeJson streams a large item inside an array piece by piece, with the same bytes', () => {
+    // A wire row holding a packed CPU list of 300 000 elements, between small rows. Mutant killed:
+    // `isLarge` always false (the row is stringified whole inside its batch): the largest single
+    // write is then the whole multi-megabyte row, not a 64 KiB chunk plus one batch.
+    const rows: unknown[] = [{ a: 1 }, { key: 'packed', elements: Array.from({ length: 300_000 }, (_, i) => i) }, [Array.from({ length: 2000 }, () => 7)], { b: [] }];
+    const writes: number[] = [];
+    let out = '';
+    const w = new Writer({ write: (s) => void (writes.push(String(s).length), (out += String(s))) });
+    writeJson(w, { rows: new JsonStreamArray(() => rows), plain: rows });
+    w.end();
+    expect(out).toBe(JSON.stringify({ rows, plain: rows }, null, 2));
+    expect(out.length).toBeGreaterThan(4_000_000);
+    expect(Math.max(...writes)).toBeLessThan(200_000);
+  });
+
   test('a Writer hands its stream chunks, not one giant string', () => {
     const sizes: number[] = [];
     const w = new Writer({ write: (s) => void sizes.push(String(s).length) });

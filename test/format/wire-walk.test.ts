@@ -20,8 +20,11 @@ describe('the raw wire walker agrees with the decoder', () => {
       const view = walkWire(bytes);
       const show = (e: DecodeError | undefined) => e && { code: e.code, offset: e.offset, path: e.path };
       expect(show(view.error), v.hex).toEqual(show(expected));
-      for (let i = 1; i < view.rows.length; i++) expect(view.rows[i]!.offset).toBeGreaterThan(view.rows[i - 1]!.offset);
-      if (view.rows.some((r) => r.unknown)) withUnknown++;
+      const rows = [...view.rows];
+      // The count comes from a separate walk that keeps no rows: it must agree with what iterating yields.
+      expect(view.count, v.hex).toBe(rows.length);
+      for (let i = 1; i < rows.length; i++) expect(rows[i]!.offset).toBeGreaterThan(rows[i - 1]!.offset);
+      if (rows.some((r) => r.unknown)) withUnknown++;
       if (expected) rejected++;
     }
     expect(withUnknown).toBeGreaterThan(0);
@@ -36,7 +39,8 @@ describe('rows', () => {
   test('nested fields, an unknown field and a packed list, in wire order with paths', () => {
     const view = walkWire(bytes);
     expect(view.error).toBeUndefined();
-    expect(view.rows.map((r) => [r.offset, r.path, r.unknown])).toEqual([
+    const rows = [...view.rows];
+    expect(rows.map((r) => [r.offset, r.path, r.unknown])).toEqual([
       [0, 'partition_memory[0]', false],
       [2, 'partition_memory[0].range', false],
       [4, 'partition_memory[0].range.start', false],
@@ -44,9 +48,10 @@ describe('rows', () => {
       [10, '<field 9>', true],
       [12, 'cpus_with_outstanding_io', false],
     ]);
-    const start = view.rows[2]!;
+    const start = rows[2]!;
     expect(start.value).toBe(0x1000n);
-    expect(view.rows[5]!.elements).toEqual([{ offset: 14, value: 7n }]);
+    expect(rows[5]!.elements).toEqual([{ offset: 14, value: 7n }]);
+    expect(rows[1]!.meaning).toBe('[0x1000, 0x3000) 8 KiB');
   });
 
   test('stops where the decoder stops, with its error', () => {
@@ -56,8 +61,60 @@ describe('rows', () => {
   });
 
   test('JSON rows carry u64 values as hex strings', () => {
-    const json = walkWire(bytes).rows.map(wireRowToJson);
+    const json = Array.from(walkWire(bytes).rows, wireRowToJson);
     expect(json[2]).toMatchObject({ path: 'partition_memory[0].range.start', wire_type_name: 'varint', value: '0x1000', head_hex: '088020' });
     expect(json[4]).toMatchObject({ unknown: true, value: '0x5' });
+  });
+});
+
+describe('the rows are walked on demand', () => {
+  const rowsOf = (hex: string) => {
+    const view = walkWire(Buffer.from(hex, 'hex'));
+    return { view, rows: [...view.rows] };
+  };
+
+  test('each iteration walks again and yields equal rows; count needs no iteration', () => {
+    // Three `0a 00` entries and a zero run: the count is known before anything iterates.
+    const view = walkWire(Buffer.from('0a000a000a0000000000', 'hex'));
+    expect(view.count).toBe(4);
+    const first = [...view.rows];
+    const second = [...view.rows];
+    expect(second).toEqual(first);
+    // Fresh objects each walk (a caller may keep or change one without touching the next walk's).
+    expect(second[0]).not.toBe(first[0]);
+    expect(first.map((r) => r.path)).toEqual(['partition_memory[0]', 'partition_memory[1]', 'partition_memory[2]', '<field 0>']);
+    expect(first[3]).toMatchObject({ offset: 6, end: 10, repeat: 2 });
+  });
+
+  test('a zero run cut short by an error is still a row before it', () => {
+    // `00 00 00 00 00`: two `00 00` fields, then a key byte with no value. Mutant: the run not yielded on the error path (no rows).
+    const { view, rows } = rowsOf('0000000000');
+    expect(view.error).toMatchObject({ code: 'eof_varint', offset: 5, path: '<field 0>' });
+    expect(view.count).toBe(1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ offset: 0, end: 4, repeat: 2, field: 0 });
+  });
+
+  test('only the messages the error is inside keep an empty meaning', () => {
+    // partition_memory[0] is fine; partition_memory[1].range.start is a cut-off varint.
+    // Mutants: every message meaning '' after an error, or none ('MemoryEntry' on the failing entry).
+    const { view, rows } = rowsOf('0a000a040a020880');
+    expect(view.error).toMatchObject({ code: 'eof_varint', offset: 7, path: 'partition_memory[1].range.start' });
+    expect(rows.map((r) => [r.path, r.meaning])).toEqual([
+      ['partition_memory[0]', 'MemoryEntry'],
+      ['partition_memory[1]', ''],
+      ['partition_memory[1].range', ''],
+    ]);
+  });
+
+  test('a packed list cut by a bad element: its elements are those before it', () => {
+    // cpus_with_outstanding_io, 3 bytes: 5, then `80 80` running off the field's end.
+    // Mutant: the lazily read elements taken up to the field's end (the getter throws eof_varint).
+    const { view, rows } = rowsOf('2203058080');
+    expect(view.error).toMatchObject({ code: 'eof_varint', offset: 3, path: 'cpus_with_outstanding_io' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.meaning).toBe('packed, 1 element(s) before the error: 5');
+    expect(rows[0]!.elements).toEqual([{ offset: 2, value: 5n }]);
+    expect(wireRowToJson(rows[0]!)['elements']).toEqual([{ offset: 2, value: '0x5' }]);
   });
 });

@@ -66,12 +66,23 @@ export function hostileCases(dir: string, includeSlow: boolean): HostileCase[] {
   };
   const poolPages = pool({ enable_vtl2_gpa_pool: { kind: 'Pages', pages: '0xffffffffffffffff' } });
   const dmaPages = pool({}, { device_dma_page_count: '0xffffffffffffffff' });
+  // The boot command line as the host writes it (upstream `cmdline.rs` parses the u64 pages).
+  const cmdlinePool = pool({ cmdline: 'OPENHCL_ENABLE_VTL2_GPA_POOL=18446744073709551615' });
+  // `inspect --shim` boots a dump with the shim's inputs given one by one.
+  const ex = scenario();
+  const shimFile = file('shim.json', JSON.stringify(ex['shim_params']));
+  const hostFile = file('host.json', JSON.stringify(ex['host_dt']));
+  const poolCmdline = file('cmdline-pool.json', JSON.stringify({ ...(ex['cmdline_options'] as Json), enable_vtl2_gpa_pool: { kind: 'Pages', pages: '0xffffffffffffffff' } }));
+  const emptyRegion = file('empty-region.bin', new Uint8Array(4096));
 
   const longString = scenario();
   (longString['shim_params'] as Json)['memory_start'] = `0x${'y'.repeat(50 * 1000 * 1000)}`;
   const longStringFile = file('long-string.json', JSON.stringify(longString));
   const longNumber = readFileSync(EXAMPLE, 'utf8').replace('"cpu_count": 8', `"cpu_count": 1${'0'.repeat(10_000_000)}`);
   const longNumberFile = file('long-number.json', longNumber);
+  const longKey = scenario();
+  (longKey['host_dt'] as Json)[`k${'e'.repeat(1_000_000)}y`] = 1; // an unknown key: its path is quoted too
+  const longKeyFile = file('long-key.json', JSON.stringify(longKey));
 
   const stateText = readFileSync(STATE, 'utf8');
   const bomState = file('bom-state.json', `\uFEFF${stateText}`);
@@ -117,10 +128,13 @@ export function hostileCases(dir: string, includeSlow: boolean): HostileCase[] {
     C('10 MiB of empty entries: decode', ['decode', tenMiB], [2]),
     C('100 MiB file: inspect --json', ['inspect', '--json', hundredMiB], [2]),
     // u64 extremes in the boot inputs: a boot result (1) or an input error (2), never a crash.
-    C('gpa pool of 2^64-1 pages: simulate', ['simulate', poolPages], [1, 2]),
-    C('gpa pool of 2^64-1 pages: simulate --generations 2', ['simulate', poolPages, '--generations', '2'], [1, 2]),
-    C('device_dma_page_count 2^64-1: simulate', ['simulate', dmaPages], [1, 2]),
-    C('OPENHCL_ENABLE_VTL2_GPA_POOL=2^64-1: simulate', ['simulate', EXAMPLE], [0, 1, 2], { env: { OPENHCL_ENABLE_VTL2_GPA_POOL: '18446744073709551615' } }),
+    // Each is the upstream panic (the pool size wraps as in the release build, then the
+    // allocation fails), exit 1: a scenario that parsed is never "invalid" (2).
+    C('gpa pool of 2^64-1 pages: simulate', ['simulate', poolPages], [1]),
+    C('gpa pool of 2^64-1 pages: simulate --generations 2', ['simulate', poolPages, '--generations', '2'], [1]),
+    C('device_dma_page_count 2^64-1: simulate', ['simulate', dmaPages], [1]),
+    C('OPENHCL_ENABLE_VTL2_GPA_POOL=2^64-1 on the boot command line: simulate', ['simulate', cmdlinePool], [1]),
+    C('gpa pool of 2^64-1 pages: inspect --shim', ['inspect', '--region', emptyRegion, '--shim', shimFile, '--host', hostFile, '--cmdline', poolCmdline], [1]),
     // Counts have upper bounds.
     C('--generations 2^53-1', ['simulate', EXAMPLE, '--generations', '9007199254740991'], [2]),
     C('--sample 2^53-1', ['crash-sweep', EXAMPLE, '--sample', '9007199254740991'], [2]),
@@ -130,6 +144,7 @@ export function hostileCases(dir: string, includeSlow: boolean): HostileCase[] {
     // Error messages quote a bounded part of the value.
     C('50 MB string in a JSON field', ['simulate', longStringFile], [2], { maxStderr: 2000, timeoutMs: 60_000 }),
     C('10^7-digit number in a JSON field', ['simulate', longNumberFile], [2], { maxStderr: 2000, timeoutMs: 60_000 }),
+    C('1 MB unknown key', ['simulate', longKeyFile], [2], { maxStderr: 2000 }),
     // One strict JSON reader: BOM the same everywhere, duplicate and prototype keys rejected.
     C('UTF-8 BOM: encode', ['encode', bomState, '--hex'], [0]),
     C('UTF-8 BOM: simulate', ['simulate', bomScenario], [0, 1]),

@@ -10,6 +10,8 @@
  * - stderr holds no stack-trace line (`/^\s+at .+:\d+:\d+\)?$/m`) and no `Error:`-style uncaught
  *   report;
  * - exit 0 writes nothing on stderr;
+ * - the child's peak resident memory (its own `process.resourceUsage().maxRSS`, written at exit
+ *   by a preloaded hook) stays under {@link MAX_RSS_MIB} (or the case's `maxRssMiB`);
  * - where the case says so (the fixed hostile list), exactly the expected exit code.
  *
  * The CLI is compiled ONCE per process into a temp directory (`tsc -p tsconfig.build.json
@@ -18,10 +20,10 @@
  * (for `--version` and `"type": "module"`) and a symlink to the repository's node_modules.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, cpSync, existsSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { payloadBytes, regionCase, scenarioText, type RegionCase } from './arbitraries.js';
 import { largePayloadOf } from './wire-arbitraries.js';
@@ -34,7 +36,7 @@ export const STACK_LINE = /^\s+at .+:\d+:\d+\)?$/m;
 /** Node's report of an uncaught exception or a fatal V8 error. */
 const UNCAUGHT = /^(?:Uncaught |node:internal|\w*Error(?: \[\w+\])?: |FATAL ERROR|<--- Last few GCs --->)/m;
 
-let built: { dir: string; bin: string } | undefined;
+let built: { dir: string; bin: string; hook: string } | undefined;
 
 /** Compiles src/ once into a temp directory and returns the path of its `cli/bin.js`. */
 export function builtCli(): string {
@@ -50,8 +52,16 @@ export function builtCli(): string {
   }
   cpSync(join(ROOT, 'src', 'format', 'proto'), join(out, 'format', 'proto'), { recursive: true });
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  // Preloaded into every child: reports its peak RSS (KiB) into the file the parent names. An
+  // 'exit' listener runs for a normal end, process.exit() and the quiet EPIPE exit alike.
+  writeFileSync(
+    join(dir, 'rss-hook.mjs'),
+    "import { writeFileSync } from 'node:fs';\n" +
+      "const f = process.env.VTL2_FUZZ_RSS_FILE;\n" +
+      "if (f) process.on('exit', () => { try { writeFileSync(f, String(process.resourceUsage().maxRSS)); } catch {} });\n",
+  );
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  built = { dir, bin: join(out, 'cli', 'bin.js') };
+  built = { dir, bin: join(out, 'cli', 'bin.js'), hook: join(dir, 'rss-hook.mjs') };
   return built.bin;
 }
 
@@ -80,6 +90,8 @@ export interface SpawnCase {
   maxStderr?: number;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** Largest peak RSS accepted, in MiB (default {@link MAX_RSS_MIB}). */
+  maxRssMiB?: number;
 }
 
 export interface SpawnResult {
@@ -89,6 +101,8 @@ export interface SpawnResult {
   stderr: string;
   ms: number;
   timedOut: boolean;
+  /** The child's peak resident set in KiB, as it reported at exit (undefined if it died first). */
+  maxRssKiB: number | undefined;
 }
 
 /** The violations of the CLI contract in one result (empty when it holds). */
@@ -101,11 +115,21 @@ export function violations(c: SpawnCase, r: SpawnResult): string[] {
   if (STACK_LINE.test(r.stderr)) v.push('stack trace on stderr');
   if (UNCAUGHT.test(r.stderr)) v.push('uncaught-exception report on stderr');
   if (r.status === 0 && r.stderr !== '') v.push('exit 0 with output on stderr');
+  const rssCap = c.maxRssMiB ?? MAX_RSS_MIB;
+  if (r.maxRssKiB !== undefined && r.maxRssKiB > rssCap * 1024) v.push(`peak RSS ${Math.round(r.maxRssKiB / 1024)} MiB (limit ${rssCap} MiB)`);
   if (c.maxStderr !== undefined && Buffer.byteLength(r.stderr) > c.maxStderr) v.push(`stderr of ${Buffer.byteLength(r.stderr)} bytes (limit ${c.maxStderr})`);
   return v;
 }
 
 const DEFAULT_TIMEOUT = 15_000;
+
+/**
+ * Peak resident memory a CLI run may reach, in MiB: Node itself is ~50 MiB, every input is
+ * capped (2 MiB binary, 64 MiB JSON) and output is streamed, so "a few hundred MiB" is the
+ * contract. A mutant that holds the million rows of a 2 MiB dump, or `Array.from`s a 50 MB
+ * string for a message, goes past it.
+ */
+export const MAX_RSS_MIB = 400;
 let caseDir: string | undefined;
 let fileNo = 0;
 const STDERR_KEEP = 4000;
@@ -119,7 +143,25 @@ export const MEMORY_LIMIT_KIB = 3_000_000;
 
 /** The command line that runs the built CLI under the memory limit. */
 function command(argv: readonly string[]): [string, string[]] {
-  return ['/bin/sh', ['-c', `ulimit -v ${MEMORY_LIMIT_KIB}; exec "$0" "$@"`, process.execPath, builtCli(), ...argv]];
+  const bin = builtCli();
+  return ['/bin/sh', ['-c', `ulimit -v ${MEMORY_LIMIT_KIB}; exec "$0" "$@"`, process.execPath, '--import', pathToFileURL(built!.hook).href, bin, ...argv]];
+}
+
+let rssNo = 0;
+
+/** A fresh file for one child's peak-RSS report, and a reader that removes it. */
+function rssProbe(): { env: Record<string, string>; read: () => number | undefined } {
+  caseDir ??= mkdtempSync(join(tmpdir(), 'vtl2-persist-cli-cases-'));
+  const path = join(caseDir, `rss-${process.pid}-${rssNo++}.txt`);
+  return {
+    env: { VTL2_FUZZ_RSS_FILE: path },
+    read: () => {
+      if (!existsSync(path)) return undefined;
+      const kib = Number(readFileSync(path, 'utf8'));
+      rmSync(path, { force: true });
+      return Number.isFinite(kib) ? kib : undefined;
+    },
+  };
 }
 
 /** The placeholder argument for the case's file. */
@@ -138,12 +180,13 @@ function prepare(c: SpawnCase): { argv: string[]; release: () => void } {
 export function spawnCaseSync(c: SpawnCase): SpawnResult {
   const t0 = Date.now();
   const p = prepare(c);
+  const rss = rssProbe();
   const [cmd, args] = command(p.argv);
   const r = spawnSync(cmd, args, {
     input: c.stdin ?? new Uint8Array(0),
     timeout: c.timeoutMs ?? DEFAULT_TIMEOUT,
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, NO_COLOR: '1', ...c.env },
+    env: { ...process.env, NO_COLOR: '1', ...c.env, ...rss.env },
   });
   p.release();
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
@@ -154,6 +197,7 @@ export function spawnCaseSync(c: SpawnCase): SpawnResult {
     stderr: (r.stderr ?? Buffer.alloc(0)).toString('utf8'),
     ms: Date.now() - t0,
     timedOut,
+    maxRssKiB: rss.read(),
   };
 }
 
@@ -162,9 +206,10 @@ export function spawnCase(c: SpawnCase): Promise<SpawnResult> {
   return new Promise((done) => {
     const t0 = Date.now();
     const p = prepare(c);
+    const rss = rssProbe();
     const [cmd, args] = command(p.argv);
     const stdinFd = c.stdinPath === undefined ? undefined : openSync(c.stdinPath, 'r');
-    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...c.env }, stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...c.env, ...rss.env }, stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'] });
     if (stdinFd !== undefined) closeSync(stdinFd);
     let stdoutBytes = 0;
     let stderr = '';
@@ -187,7 +232,7 @@ export function spawnCase(c: SpawnCase): Promise<SpawnResult> {
     child.on('close', (status, signal) => {
       clearTimeout(timer);
       p.release();
-      done({ status, signal, stdoutBytes, stderr, ms: Date.now() - t0, timedOut });
+      done({ status, signal, stdoutBytes, stderr, ms: Date.now() - t0, timedOut, maxRssKiB: rss.read() });
     });
   });
 }

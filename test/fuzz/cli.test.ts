@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostileCases, PENDING } from './cli-hostile.js';
-import { builtCli, cleanupCases, cleanupCli, generatedCases, runPooled, spawnCase, STACK_LINE, violations } from './cli-layer.js';
+import { builtCli, cleanupCases, cleanupCli, generatedCases, MAX_RSS_MIB, runPooled, spawnCase, STACK_LINE, violations } from './cli-layer.js';
 
 const SEED = 20240611;
 /** Generated cases in CI: ~0.3 s of CPU each, two at a time (~40 s on an idle 2-core machine; minutes under heavy load). */
@@ -27,7 +27,7 @@ afterAll(() => {
 
 describe('CLI fuzz layer (spawned, built CLI)', () => {
   it('the contract check can fail: a stack trace, an exit 0 with stderr, exit 7 and a time-out are violations', () => {
-    const ok = { status: 0, signal: null, stdoutBytes: 0, stderr: '', ms: 1, timedOut: false } as const;
+    const ok = { status: 0, signal: null, stdoutBytes: 0, stderr: '', ms: 1, timedOut: false, maxRssKiB: 60_000 } as const;
     const c = { label: 't', argv: [] };
     expect(violations(c, ok)).toEqual([]);
     expect(violations(c, { ...ok, status: 1, stderr: 'TypeError: x\n    at f (file.js:1:2)\n' })).toHaveLength(2);
@@ -35,7 +35,20 @@ describe('CLI fuzz layer (spawned, built CLI)', () => {
     expect(violations(c, { ...ok, status: 7 })).toHaveLength(1);
     expect(violations(c, { ...ok, status: null, timedOut: true })).toHaveLength(1);
     expect(violations({ ...c, expect: [2] }, { ...ok, status: 1, stderr: 'x' })).toHaveLength(1);
+    expect(violations(c, { ...ok, maxRssKiB: (MAX_RSS_MIB + 1) * 1024 })).toHaveLength(1);
+    expect(violations({ ...c, maxRssMiB: 1000 }, { ...ok, maxRssKiB: (MAX_RSS_MIB + 1) * 1024 })).toEqual([]);
     expect(STACK_LINE.test('    at node:internal/main:1:2')).toBe(true);
+  });
+
+  it('the peak-RSS meter measures the child: a run that holds 600 MiB is reported as such', async () => {
+    // The meter is the child's own maxRSS, written by the preloaded hook: if the hook were not
+    // loaded (or read the parent), a quiet 60 MiB run and this one would look alike.
+    const small = await spawnCase({ label: 'version', argv: ['--version'] });
+    expect(small.maxRssKiB).toBeGreaterThan(10 * 1024);
+    expect(small.maxRssKiB).toBeLessThan(MAX_RSS_MIB * 1024);
+    const big = await spawnCase({ label: 'hold 600 MiB', argv: ['--version'], env: { NODE_OPTIONS: `--import=data:text/javascript,globalThis.k=Buffer.alloc(${600 * 1024 * 1024},1)` } });
+    expect(big.maxRssKiB).toBeGreaterThan(600 * 1024);
+    expect(violations({ label: 'hold', argv: [] }, big).join()).toMatch(/peak RSS/);
   });
 
   it(`${CASES} generated cases (seed ${SEED}): exit 0/1/2, no stack trace, silent stderr on exit 0, within the time limit`, async () => {

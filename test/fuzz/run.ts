@@ -1,9 +1,10 @@
 /**
- * Long fuzz campaigns: `npm run fuzz -- --seconds N --seed S [--property NAME] [--batch B]`.
+ * Long fuzz campaigns: `npm run fuzz -- --seconds N [--cases C] --seed S [--property NAME] [--batch B]`.
  *
  * Runs the properties of properties.ts round-robin, `fc.check` batches of B cases each (the
  * seed advances per batch, so the whole campaign is reproducible from S), until N seconds have
- * passed; prints the cases run per property. On a failure it prints the property, the batch's
+ * passed or, with `--cases C`, until C cases have run (whichever comes first; `--seconds 0`
+ * with `--cases` means no time limit); prints the cases run per property. On a failure it prints the property, the batch's
  * seed and path, the shrunk counterexample, and the command that replays exactly that case:
  *   npm run fuzz -- --property NAME --seed SEED --path PATH
  * (with --path it replays one case and exits 1 if it still fails). Exit 0 when nothing failed.
@@ -28,6 +29,7 @@ import { cleanupTemp, PROPERTIES, type PropertyName } from './properties.js';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
+    cases: { type: 'string' },
     seed: { type: 'string' },
     property: { type: 'string', multiple: true },
     batch: { type: 'string', default: '200' },
@@ -48,8 +50,9 @@ for (const n of chosen) {
 const seed = values.seed === undefined ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(values.seed);
 const seconds = Number(values.seconds);
 const batch = Number(values.batch);
-if (!Number.isInteger(seed) || !Number.isFinite(seconds) || seconds < 0 || !Number.isInteger(batch) || batch < 1) {
-  console.error('usage: npm run fuzz -- --seconds N --seed S [--property NAME]… [--batch B] [--path P]');
+const target = values.cases === undefined ? Infinity : Number(values.cases);
+if (!Number.isInteger(seed) || !Number.isFinite(seconds) || seconds < 0 || !Number.isInteger(batch) || batch < 1 || !(target === Infinity || (Number.isSafeInteger(target) && target > 0))) {
+  console.error('usage: npm run fuzz -- --seconds N [--cases C] --seed S [--property NAME]… [--batch B] [--path P]');
   process.exit(2);
 }
 
@@ -115,11 +118,16 @@ try {
     }
   } else {
     const counts = new Map<Name, number>(chosen.map((n) => [n, 0]));
-    let deadline = Date.now() + seconds * 1000;
+    const limit = () => (seconds === 0 && target !== Infinity ? Infinity : seconds * 1000);
+    let deadline = Date.now() + limit();
+    const total = () => [...counts.values()].reduce((a, b) => a + b, 0);
+    const done = () => Date.now() >= deadline || total() >= target;
+    const t0 = Date.now();
+    let lastReport = t0;
     let round = 0;
     let failed = false;
     let hostileFailed = false; // reported above; the generated rounds still run
-    console.log(`fuzz campaign: seed ${seed}, ${seconds}s, properties ${chosen.join(', ')}`);
+    console.log(`fuzz campaign: seed ${seed}, ${seconds}s${target === Infinity ? '' : `, up to ${target} cases`}, properties ${chosen.join(', ')}`);
     if (chosen.includes('cli')) {
       const t0 = Date.now();
       builtCli();
@@ -130,9 +138,9 @@ try {
       for (const p of h.pending) console.log(`  pending: ${p}`);
       for (const f of h.failures) console.log(`\nFAILED cli hostile row ${f}`);
       hostileFailed = h.failures.length > 0;
-      deadline = Date.now() + seconds * 1000; // the build and the fixed list do not eat the campaign's time
+      deadline = Date.now() + limit(); // the build and the fixed list do not eat the campaign's time
     }
-    while (!failed && Date.now() < deadline) {
+    while (!failed && !done()) {
       for (const name of chosen) {
         const batchSeed = (seed + round) | 0;
         if (name === 'cli') {
@@ -157,12 +165,15 @@ try {
           console.log(`  ${String(d.errorInstance instanceof Error ? d.errorInstance.message : d.errorInstance)}`);
           break;
         }
-        if (Date.now() >= deadline) break;
+        if (done()) break;
       }
       round++;
+      if (Date.now() - lastReport >= 60_000) {
+        lastReport = Date.now();
+        console.log(`  ${Math.round((lastReport - t0) / 1000)} s: ${total()} cases`);
+      }
     }
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    console.log(`\ncases run: ${total} (${[...counts].map(([n, c]) => `${n} ${c}`).join(', ')})`);
+    console.log(`\ncases run: ${total()} in ${Math.round((Date.now() - t0) / 1000)} s (${[...counts].map(([n, c]) => `${n} ${c}`).join(', ')})`);
     if (counts.has('cli')) console.log(`cli layer (spawned processes): ${counts.get('cli')} cases`);
     process.exitCode = failed || hostileFailed ? 1 : 0;
   }

@@ -151,6 +151,19 @@ export function writeJson(w: Writer, value: unknown, indent = ''): void {
 /** How many array items {@link writeJson} stringifies in one native call. */
 const JSON_BATCH = 1024;
 
+/**
+ * Whether an array item is too large for a batch: a stream, a long array, or an object holding
+ * one (a wire row whose packed CPU list has two million elements). Such an item is written
+ * piece by piece instead; stringifying it whole in a batch once took 1.6 GB for a 2 MiB payload.
+ */
+function isLarge(item: unknown): boolean {
+  if (item instanceof JsonStreamArray) return true;
+  if (Array.isArray(item)) return item.length > JSON_BATCH;
+  if (item === null || typeof item !== 'object' || typeof (item as { toJSON?: unknown }).toJSON === 'function') return false;
+  for (const v of Object.values(item)) if (v instanceof JsonStreamArray || (Array.isArray(v) && v.length > JSON_BATCH)) return true;
+  return false;
+}
+
 function writeArray(w: Writer, items: Iterable<unknown>, indent: string): void {
   let first = true;
   let batch: unknown[] = [];
@@ -167,6 +180,13 @@ function writeArray(w: Writer, items: Iterable<unknown>, indent: string): void {
     batch = [];
   };
   for (const item of items) {
+    if (isLarge(item)) {
+      flushBatch();
+      w.write(first ? `[\n${indent}  ` : `,\n${indent}  `);
+      first = false;
+      writeJson(w, item, `${indent}  `);
+      continue;
+    }
     batch.push(item);
     if (batch.length >= JSON_BATCH) flushBatch();
   }
