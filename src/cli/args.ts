@@ -8,6 +8,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { quoteInput } from '../format/json-text.js';
+import { U64_MAX } from '../format/saved-state.js';
 import { usage } from './io.js';
 
 /** The option table of a command, as parseArgs takes it. */
@@ -79,4 +80,25 @@ export function parseSeed(text: string): number | undefined {
 /** The usage message for a bad `--seed`. */
 export function seedMessage(text: string): string {
   return `--seed must be an integer from -4294967296 to 4294967295 (negative values count back from 2^32; got ${quoteInput(text)})`;
+}
+
+/**
+ * A guest-physical address from the command line: `0x…` hex or decimal, `_`
+ * separators allowed, at most 2^64 − 1. Undefined when it is not one.
+ */
+export function parseGpa(text: string): bigint | undefined {
+  const s = text.trim().replace(/_/g, '');
+  if (!/^(0x[0-9a-f]+|[0-9]+)$/i.test(s)) return undefined;
+  const v = BigInt(s);
+  return v <= U64_MAX ? v : undefined;
+}
+
+/** `--base` parsed, or a usage error naming the option and the bad value (a negative one included). */
+export function gpaOption(name: string, text: string): bigint {
+  const v = parseGpa(text);
+  if (v === undefined) {
+    const why = text.trim().startsWith('-') ? 'a guest-physical address cannot be negative' : '0x-hex or decimal, below 2^64';
+    throw usage(`--${name} ${quoteInput(text)} is not a guest-physical address (${why})`);
+  }
+  return v;
 }

@@ -11,7 +11,7 @@ import { U64_MAX, type SavedState } from '../format/saved-state.js';
 import { walkWire, type WireView } from '../format/wire-walk.js';
 import { formatHex as hex } from '../memory/range.js';
 import { MemoryVtlType } from '../memory/vtl-type.js';
-import { PERSISTED_AREA_LEN, decodePanicText } from './codec-commands.js';
+import { PERSISTED_AREA_LEN, decodePanicText } from './persisted-region.js';
 import { asciiOf } from './hexdump.js';
 
 /** Something about the input worth telling: `error` = openhcl_boot would panic on it or a writer is broken. */

@@ -12,6 +12,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { quoteInput } from '../../format/json-text.js';
+import { parseHexText } from '../hexdump.js';
 import { badInput, displayName, fileErrorReason, isFileError, usage, type Io } from '../io.js';
 
 /** 1 MiB. */
@@ -135,4 +136,14 @@ export function readBounded(file: string, io: Io, kind: InputKind): Uint8Array {
   } finally {
     if (fd !== undefined && fd !== 0) closeSync(fd);
   }
+}
+
+/**
+ * Reads hex text input (`--hex`, for `decode` and `inspect`) into bytes: the text as
+ * `encode --hex` writes it. @throws {CliFailure} exit 2 when it is not an even number of hex digits.
+ */
+export function hexInput(file: string, text: Uint8Array): Uint8Array {
+  const parsed = parseHexText(Buffer.from(text).toString('utf8'));
+  if (parsed === undefined) throw badInput(`${displayName(file)} is not hex text (an even number of hex digits)`);
+  return parsed;
 }
