@@ -244,6 +244,8 @@ export function readUint(value: unknown, path: string, bits: 16 | 32 | 64): bigi
   let v: bigint;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
+      // A number past 1.8e308 (a 10^7-digit one, say) reaches us as Infinity: say why it does.
+      if (!Number.isFinite(value)) throw new JsonInputError('bad_value', path, 'a number too large for JSON to hold (it reads as Infinity); write large values as strings ("0x…")');
       const why = Number.isInteger(value) ? 'is not an exact integer; write large values as strings ("0x…")' : 'is not an integer';
       throw new JsonInputError('bad_value', path, `${value} ${why}`);
     }

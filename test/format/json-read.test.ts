@@ -77,6 +77,8 @@ describe('readU64', () => {
     ['-1 as a number', -1, 'bad_value', /^-1 does not fit a u64/],
     ['-1 as a string', '-1', 'bad_value', /^"-1" is not a decimal or 0x-hex integer$/],
     ['1e300', 1e300, 'bad_value', /^1e\+300 is not an exact integer; write large values as strings/],
+    // A 10^7-digit JSON number parses to Infinity; the message says so instead of "Infinity is not an integer".
+    ['Infinity (a number past 1.8e308)', Infinity, 'bad_value', /^a number too large for JSON to hold \(it reads as Infinity\); write large values as strings/],
     // Mutant: Number.isInteger for Number.isSafeInteger → 2^53 accepted (and 2^53 + 1 would round).
     ['2^53, not exact as a JSON number', 2 ** 53, 'bad_value', /not an exact integer/],
     ['a fraction', 1.5, 'bad_value', /^1\.5 is not an integer$/],
