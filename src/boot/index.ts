@@ -44,6 +44,9 @@ export {
 export { MAX_NUMA_NODES, allocateVtl2Ram, freshVtl2Ram, parseHostVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 export {
   InputError,
+  DEFAULT_SIDECAR_CPU_THRESHOLD,
+  defaultCmdlineOptions,
+  defaultSidecarOption,
   parseBootCommandLine,
   parseCmdlineOptions,
   parseHostDt,

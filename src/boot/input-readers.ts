@@ -38,7 +38,7 @@ import {
 import { quoteInput } from '../format/json-text.js';
 import { MemoryRange, MemoryRangeError } from '../memory/range.js';
 import { igvmTypeFromName } from '../memory/vtl-type.js';
-import { defaultCmdlineOptions, gpaPoolFromCmdline, parseBootCommandLine } from './cmdline.js';
+import { defaultCmdlineOptions, defaultSidecarOption, gpaPoolFromCmdline, parseBootCommandLine } from './cmdline.js';
 import type { CmdlineOptions, GpaPoolConfig, HostDt, HostMemoryEntry, Isolation, MemoryAllocationMode, ShimParams, SidecarOption, VmbusInfo } from './types.js';
 
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
@@ -272,29 +272,65 @@ export function parseMemoryAllocationMode(value: unknown, path = 'memory_allocat
 // ---------------------------------------------------------------------------------------------
 // cmdline_options
 
-const SIDECAR_OPTIONS: readonly SidecarOption[] = ['Enabled', 'Disabled', 'DisabledServicing'];
+/** `sidecar` names: upstream's variants, plus `Disabled`, the old spelling of `DisabledCommandLine`. */
+const SIDECAR_KINDS = ['Enabled', 'DisabledCommandLine', 'DisabledServicing', 'Disabled'] as const;
+
+const CMDLINE_KEYS = ['enable_vtl2_gpa_pool', 'vtl2_gpa_pool_numa_split', 'sidecar', 'confidential_debug', 'disable_nvme_keep_alive', 'cmdline'];
 
 /**
- * Reads `cmdline_options` into `CmdlineOptions`. Every key is optional; defaults are upstream's:
- * `enable_vtl2_gpa_pool` Heuristics(Release), `vtl2_gpa_pool_numa_split` false, `sidecar`
- * `"Enabled"`. A raw `cmdline` string, if present, is then parsed with
- * {@link parseBootCommandLine} on top of those fields (so the command line wins where it speaks).
+ * Reads `cmdline_options` into `CmdlineOptions`. Every key is optional; defaults are upstream's
+ * `BootCommandLineOptions::new()` (`defaultCmdlineOptions`). A raw `cmdline` string, if
+ * present, is then parsed with {@link parseBootCommandLine} on top of those fields (so the
+ * command line wins where it speaks).
  * @throws {JsonInputError}
  */
 export function parseCmdlineOptions(value: unknown, path = 'cmdline_options'): CmdlineOptions {
-  const o = readObject(value, path, ['enable_vtl2_gpa_pool', 'vtl2_gpa_pool_numa_split', 'sidecar', 'cmdline']);
+  const o = readObject(value, path, CMDLINE_KEYS);
   const at = (key: string) => joinPath(path, key);
+  const flag = (key: string, dflt: boolean) => {
+    const v = field(o, key);
+    return v === undefined ? dflt : readBool(v, at(key));
+  };
   const pool = field(o, 'enable_vtl2_gpa_pool');
-  const split = field(o, 'vtl2_gpa_pool_numa_split');
   const sidecar = field(o, 'sidecar');
   const cmdline = field(o, 'cmdline');
   const defaults = defaultCmdlineOptions();
   const base: CmdlineOptions = {
     enableVtl2GpaPool: pool === undefined ? defaults.enableVtl2GpaPool : parseGpaPoolConfig(pool, at('enable_vtl2_gpa_pool')),
-    vtl2GpaPoolNumaSplit: split === undefined ? defaults.vtl2GpaPoolNumaSplit : readBool(split, at('vtl2_gpa_pool_numa_split')),
-    sidecar: sidecar === undefined ? defaults.sidecar : readName(sidecar, at('sidecar'), SIDECAR_OPTIONS),
+    vtl2GpaPoolNumaSplit: flag('vtl2_gpa_pool_numa_split', defaults.vtl2GpaPoolNumaSplit),
+    sidecar: sidecar === undefined ? defaults.sidecar : parseSidecarOption(sidecar, at('sidecar')),
+    confidentialDebug: flag('confidential_debug', defaults.confidentialDebug),
+    disableNvmeKeepAlive: flag('disable_nvme_keep_alive', defaults.disableNvmeKeepAlive),
   };
   return cmdline === undefined ? base : parseBootCommandLine(readString(cmdline, at('cmdline')), base);
+}
+
+/**
+ * The JSON `sidecar` value (upstream `SidecarOptions`): a name, `"Enabled"` (logging off,
+ * threshold 100), `"DisabledCommandLine"` (or its old spelling `"Disabled"`),
+ * `"DisabledServicing"`; or an object `{"kind": name}`, where `Enabled` may add
+ * `"enable_logging": bool` (default false) and `"cpu_threshold": u32 | null` (default 100; null
+ * is upstream `None`). Those two keys on a disabled kind are `unknown_field`: upstream's
+ * disabled variants have no such fields. The command-line spellings (`on`, `off`, `log`)
+ * belong in `cmdline` and are `unknown_name` here.
+ * @throws {JsonInputError}
+ */
+export function parseSidecarOption(value: unknown, path = 'sidecar'): SidecarOption {
+  const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+  const kindPath = isObject ? joinPath(path, 'kind') : path;
+  const kind = readName(isObject ? need(readAnyObject(value, path), 'kind', path) : value, kindPath, SIDECAR_KINDS);
+  if (kind !== 'Enabled') {
+    if (isObject) readObject(value, path, ['kind']);
+    return { kind: kind === 'DisabledServicing' ? kind : 'DisabledCommandLine' };
+  }
+  const sidecar = defaultSidecarOption();
+  if (!isObject) return sidecar;
+  const o = readObject(value, path, ['kind', 'enable_logging', 'cpu_threshold']);
+  const logging = field(o, 'enable_logging');
+  const threshold = field(o, 'cpu_threshold');
+  if (logging !== undefined) sidecar.enableLogging = readBool(logging, joinPath(path, 'enable_logging'));
+  if (threshold !== undefined) sidecar.cpuThreshold = threshold === null ? null : readU32(threshold, joinPath(path, 'cpu_threshold'));
+  return sidecar;
 }
 
 /**

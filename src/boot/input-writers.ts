@@ -74,13 +74,20 @@ export function hostDtToJson(dt: HostDt): Record<string, unknown> {
   };
 }
 
-/** Canonical JSON of `CmdlineOptions` (object form of the pool config, no raw `cmdline`). */
+/**
+ * Canonical JSON of `CmdlineOptions`: every key, object forms for the pool config and sidecar
+ * (`{"kind": "Enabled", "enable_logging", "cpu_threshold"}` in full), no raw `cmdline`; the
+ * inverse of `parseCmdlineOptions`.
+ */
 export function cmdlineOptionsToJson(c: CmdlineOptions): Record<string, unknown> {
   const pool = c.enableVtl2GpaPool;
+  const sc = c.sidecar;
   return {
     enable_vtl2_gpa_pool:
       pool.kind === 'Pages' ? { kind: 'Pages', pages: formatHex(pool.pages) } : pool.kind === 'Off' ? { kind: 'Off' } : { kind: 'Heuristics', table: pool.table },
     vtl2_gpa_pool_numa_split: c.vtl2GpaPoolNumaSplit,
-    sidecar: c.sidecar,
+    sidecar: sc.kind === 'Enabled' ? { kind: 'Enabled', enable_logging: sc.enableLogging, cpu_threshold: sc.cpuThreshold } : { kind: sc.kind },
+    confidential_debug: c.confidentialDebug,
+    disable_nvme_keep_alive: c.disableNvmeKeepAlive,
   };
 }

@@ -21,15 +21,20 @@ export {
   parseHostDt,
   parseMemoryAllocationMode,
   parseShimParams,
+  parseSidecarOption,
   readIgvmType,
   readRange,
 } from './input-readers.js';
 export {
+  CONFIDENTIAL_DEBUG,
+  DEFAULT_SIDECAR_CPU_THRESHOLD,
+  DISABLE_NVME_KEEP_ALIVE,
   ENABLE_VTL2_GPA_POOL,
   IGVM_VTL2_GPA_POOL_CONFIG,
   SIDECAR,
   VTL2_GPA_POOL_NUMA,
   defaultCmdlineOptions,
+  defaultSidecarOption,
   gpaPoolFromCmdline,
   parseBootCommandLine,
 } from './cmdline.js';

@@ -126,15 +126,53 @@ export type GpaPoolConfig =
       table: 'Release' | 'Debug';
     };
 
-/** Sidecar boot option (`OPENHCL_SIDECAR`). */
-export type SidecarOption = 'Enabled' | 'Disabled' | 'DisabledServicing';
+/**
+ * Upstream `cmdline.rs` `SidecarOptions`. `enableLogging` and `cpuThreshold` are carried, not
+ * modelled: upstream hands `enable_logging` to the sidecar kernel (`start_sidecar`), which we do
+ * not run, and at this revision nothing reads `cpu_threshold` (`read_from_dt` has a TODO to use
+ * or remove it; only the #2438-era rule compared it with the VP count, see `src/sim/compat.ts`).
+ */
+export type SidecarOption =
+  | {
+      /** Sidecar may start the APs (if the image has it and the platform allows). Upstream `Enabled`. */
+      kind: 'Enabled';
+      /** `OPENHCL_SIDECAR=log`: the sidecar kernel logs. */
+      enableLogging: boolean;
+      /** VP count below which a restore would skip sidecar; null is upstream `None`. Default 100. */
+      cpuThreshold: number | null;
+    }
+  | {
+      /** `OPENHCL_SIDECAR=off`. Upstream `DisabledCommandLine`. */
+      kind: 'DisabledCommandLine';
+    }
+  | {
+      /** The boot shim turned sidecar off for a servicing restore. Upstream `DisabledServicing`. */
+      kind: 'DisabledServicing';
+    };
 
-/** Boot command-line options that matter to the handoff. */
+/**
+ * Upstream `cmdline.rs` `BootCommandLineOptions`, every field. The pool fields drive the
+ * private-pool allocation we model; `sidecar`, `confidentialDebug` and `disableNvmeKeepAlive`
+ * are carried so results and JSON show them, but change nothing we model (see each field).
+ */
 export interface CmdlineOptions {
   /** How big the VTL2 private pool is (from `OPENHCL_IGVM_VTL2_GPA_POOL_CONFIG` or `OPENHCL_ENABLE_VTL2_GPA_POOL`). */
   enableVtl2GpaPool: GpaPoolConfig;
   /** `OPENHCL_VTL2_GPA_POOL_NUMA=split`: skip the single-node attempt. */
   vtl2GpaPoolNumaSplit: boolean;
-  /** Whether sidecar starts the secondary CPUs (`OPENHCL_SIDECAR`). */
+  /**
+   * `OPENHCL_SIDECAR`. Carried only: the restore-time sidecar gate reads the default options,
+   * not these (`./sidecar.ts`), and sidecar start-up itself is not modelled.
+   */
   sidecar: SidecarOption;
+  /**
+   * `OPENHCL_CONFIDENTIAL_DEBUG`. Carried only: upstream it makes an isolated VM trust the host
+   * (parse the host's command line, take its VTL0 alias map), none of which we model.
+   */
+  confidentialDebug: boolean;
+  /**
+   * `OPENHCL_DISABLE_NVME_KEEP_ALIVE`. Carried only: upstream it adds `disabled` to the kernel's
+   * `OPENHCL_NVME_KEEP_ALIVE=`, a command line we do not build.
+   */
+  disableNvmeKeepAlive: boolean;
 }

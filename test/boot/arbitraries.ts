@@ -313,7 +313,12 @@ export const gpaPoolConfigArb: fc.Arbitrary<GpaPoolConfig> = fc.oneof(
 export const cmdlineArb: fc.Arbitrary<CmdlineOptions> = fc.record({
   enableVtl2GpaPool: gpaPoolConfigArb,
   vtl2GpaPoolNumaSplit: fc.boolean(),
-  sidecar: fc.constantFrom('Enabled' as const, 'Disabled' as const),
+  sidecar: fc.oneof(
+    fc.record({ kind: fc.constant('Enabled' as const), enableLogging: fc.boolean(), cpuThreshold: fc.option(fc.nat(), { nil: null }) }),
+    fc.constant({ kind: 'DisabledCommandLine' as const }),
+  ),
+  confidentialDebug: fc.boolean(),
+  disableNvmeKeepAlive: fc.boolean(),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import {
   parseShimParams,
   shimParamsToJson,
 } from '../../src/boot/inputs.js';
-import type { CmdlineOptions, GpaPoolConfig } from '../../src/boot/types.js';
+import { defaultSidecarOption } from '../../src/boot/cmdline.js';
+import type { CmdlineOptions, GpaPoolConfig, SidecarOption } from '../../src/boot/types.js';
 import { readU32, readU64 } from '../../src/format/json-read.js';
 import { MemoryRange } from '../../src/memory/range.js';
 import { inputErrorOf } from '../support/errors.js';
@@ -178,11 +179,11 @@ describe('parsed values', () => {
     ['string "off"', { enable_vtl2_gpa_pool: 'off' }, { ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Off' } }],
     ['string "4096"', { enable_vtl2_gpa_pool: '4096' }, { ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Pages', pages: 4096n } }],
     ['string "0" is Off, as on the command line', { enable_vtl2_gpa_pool: '0' }, { ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Off' } }],
-    ['split and sidecar', { vtl2_gpa_pool_numa_split: true, sidecar: 'DisabledServicing' }, { ...defaultCmdlineOptions(), vtl2GpaPoolNumaSplit: true, sidecar: 'DisabledServicing' }],
+    ['split and sidecar', { vtl2_gpa_pool_numa_split: true, sidecar: 'DisabledServicing' }, { ...defaultCmdlineOptions(), vtl2GpaPoolNumaSplit: true, sidecar: { kind: 'DisabledServicing' } }],
     [
       'raw cmdline applies on top of the fields',
       { enable_vtl2_gpa_pool: 'debug', sidecar: 'Disabled', cmdline: 'quiet OPENHCL_IGVM_VTL2_GPA_POOL_CONFIG=16 OPENHCL_SIDECAR=on' },
-      { ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Pages', pages: 16n }, sidecar: 'Enabled' },
+      { ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Pages', pages: 16n }, sidecar: defaultSidecarOption() },
     ],
     ['raw cmdline without pool keys keeps the field', { enable_vtl2_gpa_pool: 'debug', cmdline: 'console=ttyS0' }, { ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Heuristics', table: 'Debug' } }],
   ])('cmdline_options: %s', (_name, json, want) => {
@@ -360,24 +361,28 @@ describe('the boot command line (upstream BootCommandLineOptions::parse)', () =>
     expect(parseBootCommandLine(cmdline, { ...base, vtl2GpaPoolNumaSplit: from }).vtl2GpaPoolNumaSplit).toBe(want);
   });
 
-  test.each<[string, string, CmdlineOptions['sidecar'], CmdlineOptions['sidecar']]>([
-    ['off disables', 'OPENHCL_SIDECAR=off', 'Enabled', 'Disabled'],
-    ['on enables', 'OPENHCL_SIDECAR=on', 'Disabled', 'Enabled'],
-    ['log enables (logging not modelled)', 'OPENHCL_SIDECAR=log', 'Disabled', 'Enabled'],
-    ['on replaces DisabledServicing', 'OPENHCL_SIDECAR=on', 'DisabledServicing', 'Enabled'],
-    ['unknown value is ignored (our reading)', 'OPENHCL_SIDECAR=maybe', 'Disabled', 'Disabled'],
-    ['comma list: last recognised item wins', 'OPENHCL_SIDECAR=off,log', 'Enabled', 'Enabled'],
-    ['comma list: unknown items skipped', 'OPENHCL_SIDECAR=on,off,verbose', 'Enabled', 'Disabled'],
-    ['last occurrence wins', 'OPENHCL_SIDECAR=off OPENHCL_SIDECAR=on', 'Enabled', 'Enabled'],
-    ['absent key keeps the base', 'quiet', 'DisabledServicing', 'DisabledServicing'],
+  const ON: SidecarOption = defaultSidecarOption();
+  const LOG: SidecarOption = { ...ON, enableLogging: true };
+  const CMD_OFF: SidecarOption = { kind: 'DisabledCommandLine' };
+  const SERVICING: SidecarOption = { kind: 'DisabledServicing' };
+  test.each<[string, string, SidecarOption, SidecarOption]>([
+    ['off disables', 'OPENHCL_SIDECAR=off', ON, CMD_OFF],
+    ['on enables', 'OPENHCL_SIDECAR=on', CMD_OFF, ON],
+    ['log enables with logging', 'OPENHCL_SIDECAR=log', CMD_OFF, LOG],
+    ['on replaces DisabledServicing', 'OPENHCL_SIDECAR=on', SERVICING, ON],
+    ['unknown value is ignored (upstream `_ => {}`)', 'OPENHCL_SIDECAR=maybe', CMD_OFF, CMD_OFF],
+    ['comma list: last recognised item wins', 'OPENHCL_SIDECAR=off,log', ON, LOG],
+    ['comma list: unknown items skipped', 'OPENHCL_SIDECAR=on,off,verbose', ON, CMD_OFF],
+    ['last occurrence wins', 'OPENHCL_SIDECAR=off OPENHCL_SIDECAR=on', ON, ON],
+    ['absent key keeps the base', 'quiet', SERVICING, SERVICING],
   ])('sidecar: %s', (_name, cmdline, from, want) => {
-    expect(parseBootCommandLine(cmdline, { ...base, sidecar: from }).sidecar).toBe(want);
+    expect(parseBootCommandLine(cmdline, { ...base, sidecar: from }).sidecar).toEqual(want);
   });
 
   test('keys are independent of each other', () => {
     expect(
       parseBootCommandLine('OPENHCL_SIDECAR=off OPENHCL_VTL2_GPA_POOL_NUMA=split OPENHCL_IGVM_VTL2_GPA_POOL_CONFIG=debug', base),
-    ).toEqual({ enableVtl2GpaPool: DEBUG, vtl2GpaPoolNumaSplit: true, sidecar: 'Disabled' });
+    ).toEqual({ ...base, enableVtl2GpaPool: DEBUG, vtl2GpaPoolNumaSplit: true, sidecar: { kind: 'DisabledCommandLine' } });
   });
 
   test('the base object is not modified', () => {
@@ -392,7 +397,7 @@ describe('the boot command line (upstream BootCommandLineOptions::parse)', () =>
     }
   });
 
-  test('property: any text parses without throwing, and lines without the four keys change nothing', () => {
+  test('property: any text parses without throwing, and lines without an OPENHCL_ key change nothing', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (line) => {
         const got = parseBootCommandLine(line, base);

@@ -110,7 +110,7 @@ describe('file shapes and defaults', () => {
     });
     expect(s!.name).toBe('mine');
     expect(s!.tags).toEqual(['a', 'b']);
-    expect(s!.cmdlineOptions).toEqual({ enableVtl2GpaPool: { kind: 'Off' }, vtl2GpaPoolNumaSplit: false, sidecar: 'Disabled' });
+    expect(s!.cmdlineOptions).toEqual({ ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Off' }, sidecar: { kind: 'DisabledCommandLine' } });
     expect(s!.initialMemory).toEqual([
       { addr: 0x8000000n, bytes: new Uint8Array([0x4f, 0x48, 0x43, 0x4c, 0xab, 0xcd]) },
       { addr: 0x1000n, bytes: new Uint8Array([]) },
@@ -197,7 +197,7 @@ describe('boot inputs: replacements and shallow overrides', () => {
     const s = parseScenarioFile(
       withA({ cmdline_options: { enable_vtl2_gpa_pool: 'debug' }, lifecycle: [{ op: 'boot', cmdline_options_override: { cmdline: 'OPENHCL_VTL2_GPA_POOL_NUMA=split' } }, { op: 'boot' }] }),
     )[0]!;
-    expect(boot(s, 0).cmdlineOptions).toEqual({ enableVtl2GpaPool: { kind: 'Heuristics', table: 'Debug' }, vtl2GpaPoolNumaSplit: true, sidecar: 'Enabled' });
+    expect(boot(s, 0).cmdlineOptions).toEqual({ ...defaultCmdlineOptions(), enableVtl2GpaPool: { kind: 'Heuristics', table: 'Debug' }, vtl2GpaPoolNumaSplit: true });
     expect(boot(s, 1).cmdlineOptions.vtl2GpaPoolNumaSplit).toBe(false);
   });
 
