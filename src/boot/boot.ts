@@ -13,6 +13,7 @@ import { AddressSpaceManager, initOrPanic, type AddressSpaceInit } from './addre
 import type { BumpHeapStats } from './bump-heap.js';
 import { buildE820, buildOpenhclMemoryMap, buildRootMemoryNodes, type OpenhclMapNode, type RootMemoryNode } from './device-tree.js';
 import { freshVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
+import { parseHostDeviceTree } from './host-dt-checks.js';
 import { selectMmio } from './mmio.js';
 import { BootPanic, asPanic, asPanics, type PanicKind } from './panic.js';
 import { readPersistedHeader, topologyFromPersistedState } from './persisted.js';
@@ -132,10 +133,13 @@ export function boot(inputs: BootInputs, memory: GuestMemory): BootResult {
   let bumpHeap: BumpHeapStats | undefined;
   const persistedHeader = header.read?.header;
   try {
+    // Upstream parses the host DT before it reads the header; the header read has no effect on
+    // memory, so reading it first only lets a DT panic report the path the header would choose.
+    const parsed = { ...inputs, host: parseHostDeviceTree(inputs.host) };
     const success =
       header.read === undefined
-        ? freshBoot(inputs, header.reason)
-        : restoreBoot(inputs, memory, header.read.header, (stats) => (bumpHeap = stats));
+        ? freshBoot(parsed, header.reason)
+        : restoreBoot(parsed, memory, header.read.header, (stats) => (bumpHeap = stats));
     if (persistedHeader !== undefined) success.persistedHeader = persistedHeader;
     if (bumpHeap !== undefined) success.bumpHeap = bumpHeap;
     return success;

@@ -41,6 +41,7 @@ export {
   type RootMemoryNode,
   type Vtl2RangeEntry,
 } from './device-tree.js';
+export { MAX_CPU_COUNT, MAX_PARTITION_RAM_RANGES, MAX_VMBUS_MMIO_RANGES, parseHostDeviceTree } from './host-dt-checks.js';
 export { MAX_NUMA_NODES, allocateVtl2Ram, freshVtl2Ram, parseHostVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 export {
   InputError,
