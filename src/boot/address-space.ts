@@ -19,6 +19,7 @@
 
 import { mergeAdjacentRanges, walkRanges } from '../memory/range-algebra.js';
 import { MemoryRange, PAGE_SIZE } from '../memory/range.js';
+import { compareByStart } from '../memory/u64.js';
 import { ReservedType, type MemoryVtlType } from '../memory/vtl-type.js';
 import {
   AddressSpaceError,
@@ -78,7 +79,7 @@ function checkVnode(vnode: number, what: string): void {
 
 /** Sorts by start, keeping the original order for equal starts (see {@link AddressSpaceManager.init}). */
 function sortByStart<T>(items: [MemoryRange, T][]): void {
-  items.sort(([a], [b]) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  items.sort(([a], [b]) => compareByStart(a, b));
 }
 
 /** Pushes onto a fixed-capacity list the way arrayvec's `push` does: panicking when full. */

@@ -7,6 +7,7 @@
 import type { PersistedStateHeader } from '../format/header.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { MemoryRange } from '../memory/range.js';
+import { formatHex as hex } from '../memory/u64.js';
 import { subtractRanges } from '../memory/range-algebra.js';
 import type { ReservedType } from '../memory/vtl-type.js';
 import { AddressSpaceManager, initOrPanic, type AddressSpaceInit } from './address-space.js';
@@ -304,6 +305,3 @@ function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, 
   };
 }
 
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
-}

@@ -6,7 +6,7 @@
  */
 import type { CmdlineOptions, GpaPoolConfig, SidecarOption } from './types.js';
 
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
+import { U64_MAX } from '../memory/u64.js';
 
 /** Upstream `SidecarOptions::DEFAULT_CPU_THRESHOLD` (`Some(100)`): every `Enabled` the parser makes carries it. */
 export const DEFAULT_SIDECAR_CPU_THRESHOLD = 100;

@@ -41,7 +41,7 @@ import { igvmTypeFromName } from '../memory/vtl-type.js';
 import { defaultCmdlineOptions, defaultSidecarOption, gpaPoolFromCmdline, parseBootCommandLine } from './cmdline.js';
 import type { CmdlineOptions, GpaPoolConfig, HostDt, HostMemoryEntry, Isolation, MemoryAllocationMode, ShimParams, SidecarOption, VmbusInfo } from './types.js';
 
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
+import { U64_MAX } from '../memory/u64.js';
 
 /** `readObject` of the kit with `_` comment keys allowed, as every boot-input object allows them. */
 function readObject(value: unknown, path: string, keys: readonly string[]): Record<string, unknown> {

@@ -7,19 +7,11 @@
 import { MemoryRange, MemoryRangeError } from '../memory/range.js';
 import { BootPanic } from './panic.js';
 
-/** 2^64 − 1: the mask of a wrapping u64 operation. */
-export const U64_MAX = (1n << 64n) - 1n;
+import { wrappingAdd } from '../memory/u64.js';
+
+/** The u64 bound and wrapping arithmetic, defined once in `src/memory/u64.ts`. */
+export { U64_MAX, wrappingAdd, wrappingMul } from '../memory/u64.js';
 const PAGE_MASK = 0xfffn;
-
-/** `a + b` on u64 in a release build (wraps at 2^64). */
-export function wrappingAdd(a: bigint, b: bigint): bigint {
-  return (a + b) & U64_MAX;
-}
-
-/** `a * b` on u64 in a release build (wraps at 2^64). */
-export function wrappingMul(a: bigint, b: bigint): bigint {
-  return (a * b) & U64_MAX;
-}
 
 /**
  * `MemoryRange::new(start..start + len)` (`how` = `new`), or

@@ -11,6 +11,7 @@
  */
 import { Vtl2PersistError } from '../errors.js';
 import { formatHex } from '../memory/range.js';
+import { U16_MAX, U32_MAX, U64_MAX } from '../memory/u64.js';
 import { JsonTextError, parseJsonText, quoteInput } from './json-text.js';
 
 /**
@@ -207,7 +208,7 @@ export function readName<N extends string>(value: unknown, path: string, names: 
 const INTEGER_TEXT = /^(0x[0-9a-f]+|[0-9]+)$/i;
 
 /** The bit widths the readers know, with their maxima. */
-const MAX: Readonly<Record<16 | 32 | 64, bigint>> = { 16: 0xffffn, 32: 0xffff_ffffn, 64: 0xffff_ffff_ffff_ffffn };
+const MAX: Readonly<Record<16 | 32 | 64, bigint>> = { 16: U16_MAX, 32: U32_MAX, 64: U64_MAX };
 
 /** A value above every u64, what {@link uintFromText} gives for any longer number. */
 const TOO_BIG = 1n << 64n;

@@ -8,7 +8,7 @@
  */
 
 /** Largest u64; every u64 field holds a value in `0n..U64_MAX`. */
-export const U64_MAX = 0xffff_ffff_ffff_ffffn;
+export { U64_MAX } from '../memory/u64.js';
 /** Largest u32 (vnode, CPU ids, VTL type). */
 export const U32_MAX = 0xffff_ffff;
 /** Largest u16 (IGVM memory type). */

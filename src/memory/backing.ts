@@ -6,6 +6,7 @@
 import { ADDRESS_SPACE_END, GuestMemoryError, describe } from './guest-memory-error.js';
 import { PAGE_MASK } from './page-store.js';
 import { PAGE_SIZE, formatHex as hex } from './range.js';
+import { compareByStart } from './u64.js';
 
 /**
  * Validates, sorts and merges backing ranges once, so every access check is a
@@ -54,7 +55,7 @@ export function normalizeBacking(
     }
     if (start !== end) ranges.push({ start, end });
   }
-  ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  ranges.sort(compareByStart);
 
   const starts: bigint[] = [];
   const ends: bigint[] = [];

@@ -8,10 +8,8 @@ import { kMaxLength } from 'node:buffer';
 import { Vtl2PersistError, describeValue } from '../errors.js';
 import { formatHex as hex } from './range.js';
 
-/** One past the largest u64: the end of any physical address space. */
-export const ADDRESS_SPACE_END = 1n << 64n;
-/** Largest u64, the bound of `writeU64`'s value. */
-export const U64_MAX = ADDRESS_SPACE_END - 1n;
+/** The end of the address space and the bound of `writeU64`'s value (`./u64.ts`). */
+export { ADDRESS_SPACE_END, U64_MAX } from './u64.js';
 /** Largest u32, the bound of `writeU32`'s value. */
 export const U32_MAX = 0xffff_ffff;
 /** Longest Uint8Array this Node can allocate; `read` must stay below it to fail typed. */

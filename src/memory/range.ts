@@ -7,6 +7,7 @@
  */
 
 import { Vtl2PersistError, describeValue } from '../errors.js';
+import { formatHex } from './u64.js';
 
 /** The only page size the handoff uses (upstream `memory_range`'s `PAGE_SIZE`). */
 export const PAGE_SIZE = 0x1000n;
@@ -79,10 +80,8 @@ export class MemoryRangeError extends Vtl2PersistError {
   }
 }
 
-/** Lowercase `0x` hex, as Rust's `{:#x}` prints; negatives only occur in error details. */
-export function formatHex(value: bigint): string {
-  return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
-}
+/** Lowercase `0x` hex, as Rust's `{:#x}` prints (defined in `./u64.ts`, re-exported here for its many users). */
+export { formatHex } from './u64.js';
 
 const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
 
