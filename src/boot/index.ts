@@ -56,7 +56,7 @@ export {
   type InputErrorCode,
   type MemoryAllocationModeJson,
 } from './inputs.js';
-export { selectMmio, type MmioSelection } from './mmio.js';
+export { selectMmio, selectVtl2MmioRange, type MmioSelection } from './mmio.js';
 export { BootPanic, panicKindOf, type PanicKind } from './panic.js';
 export { readPersistedHeader, topologyFromPersistedState, type PersistedTopology } from './persisted.js';
 export { pickPrivatePoolSize, vtl2CalculateDmaHint, type DmaHintTable } from './pool-size.js';

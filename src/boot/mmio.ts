@@ -5,6 +5,7 @@
  *
  * The restore path never calls this: `topology_from_persisted_state` carries the saved MMIO over.
  */
+import { ArgumentError, expectArray, expectBigint } from '../errors.js';
 import { formatHex, MemoryRange } from '../memory/range.js';
 import { subtractRanges } from '../memory/range-algebra.js';
 import { BootPanic, asPanics } from './panic.js';
@@ -26,8 +27,41 @@ export function dtErrorPanic(error: DtErrorName): BootPanic {
 export const MIN_DEFAULT_VTL2_MMIO = 128n << 20n;
 /** Upper bound of the default VTL2 MMIO size: 1 GiB. */
 export const MAX_DEFAULT_VTL2_MMIO = 1n << 30n;
-/** VTL2 MMIO is only carved from VTL0 ranges starting at or above 4 GiB. */
+/** VTL2 MMIO is only carved from VTL0 ranges starting at or above 4 GiB (upstream `MMIO_HIGH_RANGE_START`). */
 export const VTL2_MMIO_MIN_START = 4n << 30n;
+
+/**
+ * Upstream `select_vtl2_mmio_range` (`openhcl_boot/src/host_params/mmio.rs`): the range VTL2
+ * takes out of VTL0's MMIO, `vtl2Size` bytes off the END of the last range in `mmio` that starts
+ * at or above 4 GiB. Low MMIO always stays VTL0's. Upstream assumes `mmio` is sorted and
+ * disjoint and walks it backwards, so on a sorted list "last" is "highest"; an unsorted list is
+ * not rejected, and its last-listed high range is the one used.
+ *
+ * Only that one range is looked at: if it is shorter than `vtl2Size`, a larger high range
+ * listed before it does not help. Upstream returns `Err(DtError::NotEnoughVtl0Mmio)` then, and
+ * when no range starts at or above 4 GiB; the boot shim ends with that error's panic, which is
+ * what is thrown here. The caller subtracts the result from `mmio` to get VTL0's share.
+ *
+ * @throws {BootPanic} `dt_error` ("unable to read device tree params NotEnoughVtl0Mmio"), or
+ *   `range_start_unaligned` when `vtl2Size` is not page aligned (upstream `MemoryRange::new`'s
+ *   assertion on the carved range).
+ * @throws {ArgumentError} when `mmio` is not an array of `MemoryRange` or `vtl2Size` not a u64 bigint.
+ */
+export function selectVtl2MmioRange(mmio: readonly MemoryRange[], vtl2Size: bigint): MemoryRange {
+  expectArray(mmio, 'selectVtl2MmioRange(mmio)');
+  mmio.forEach((r: unknown, i) => {
+    if (!(r instanceof MemoryRange)) throw new ArgumentError(`selectVtl2MmioRange(mmio[${i}])`, 'a MemoryRange', r);
+  });
+  expectBigint(vtl2Size, 'selectVtl2MmioRange(vtl2Size)');
+  if (vtl2Size < 0n || vtl2Size > U64_MAX) throw new ArgumentError('selectVtl2MmioRange(vtl2Size)', 'a u64', vtl2Size);
+  for (let i = mmio.length - 1; i >= 0; i--) {
+    const range = mmio[i]!;
+    if (range.start < VTL2_MMIO_MIN_START) continue;
+    if (range.len < vtl2Size) throw dtErrorPanic('NotEnoughVtl0Mmio');
+    return asPanics(() => new MemoryRange(range.end - vtl2Size, range.end));
+  }
+  throw dtErrorPanic('NotEnoughVtl0Mmio');
+}
 
 /** The fresh path's MMIO split (fresh arrays; the host's lists are never aliased). */
 export interface MmioSelection {
@@ -48,8 +82,9 @@ export interface MmioSelection {
  *    are used as given, provided that sum is at least the host size (else `DtError::NotEnoughVtl2Mmio`);
  * 3. otherwise size = `max(host size, clamp(vtl0_mmio[1].len / 2, 128 MiB, 1 GiB))`; a missing
  *    `vtl0_mmio[1]` is Rust's "index out of bounds: the len is {len} but the index is 1";
- * 4. the VTL2 range is carved from the END of the highest VTL0 range starting at or above
- *    4 GiB; if that range is smaller than the size, or there is none, `DtError::NotEnoughVtl0Mmio`;
+ * 4. the VTL2 range is carved from the END of the last VTL0 range starting at or above 4 GiB
+ *    ({@link selectVtl2MmioRange}); if that range is smaller than the size, or there is none,
+ *    `DtError::NotEnoughVtl0Mmio`;
  * 5. VTL0 keeps its list minus the carve, which must still hold exactly 2 ranges (panic
  *    "vtl0 mmio ranges are not 2 {:#x?}").
  *
@@ -61,7 +96,8 @@ export interface MmioSelection {
  *   reads the connection IDs. A missing VTL2 node in the carve path counts as "no host VTL2
  *   MMIO" for the same reason. A missing VTL0 node in the carve path, which needs VTL0's
  *   ranges, raises `DtError::Vtl0Vmbus` here: it is the error the boot ends with either way.
- * - "Highest" means the highest start (ties: the later one, as Rust's `max_by_key`).
+ * - "Last" is in list order, as upstream walks the list backwards: on an unsorted list it need
+ *   not be the highest (the subtraction in step 5 then panics on the order anyway, if it gets there).
  * - Step 5's panic text follows upstream's message ("vtl0 mmio ranges are not 2 …" then the ranges in
  *   Rust's `{:#x?}` list form); no vector pins it. Upstream writes the check as an `assert_eq!`,
  *   whose real message may carry an "assertion `left == right` failed: " prefix and left/right
@@ -97,12 +133,7 @@ export function selectMmio(shim: ShimParams, host: HostDt): MmioSelection {
   const defaultSize = clamp(second.len / 2n, MIN_DEFAULT_VTL2_MMIO, MAX_DEFAULT_VTL2_MMIO);
   const size = hostSize > defaultSize ? hostSize : defaultSize;
 
-  let highest: MemoryRange | undefined;
-  for (const r of hostVtl0) {
-    if (r.start >= VTL2_MMIO_MIN_START && (highest === undefined || r.start >= highest.start)) highest = r;
-  }
-  if (highest === undefined || highest.len < size) throw dtErrorPanic('NotEnoughVtl0Mmio');
-  const vtl2 = asPanics(() => new MemoryRange(highest.end - size, highest.end));
+  const vtl2 = selectVtl2MmioRange(hostVtl0, size);
 
   const vtl0 = asPanics(() => [...subtractRanges(hostVtl0, [vtl2])]);
   if (vtl0.length !== 2) {

@@ -31,6 +31,7 @@ import {
   uintFromText,
 } from '../format/json-read.js';
 import { quoteInput } from '../format/json-text.js';
+import { nvmeInterruptState, nvmeManagerStateFromJson } from '../usermode/nvme-interrupts.js';
 
 /** `readObject` of the JSON reading kit with `_` comment keys allowed, as every scenario object allows them. */
 function readObject(value: unknown, path: string, keys: readonly string[]): Record<string, unknown> {
@@ -113,13 +114,17 @@ export interface BootStep {
   raw?: Partial<RawBootInputs>;
 }
 
-/** `{"op": "save"}`: the usermode writer. Lists default to `[]`, `crash_before_header` to false. */
+/**
+ * `{"op": "save"}`: the usermode writer. Lists default to `[]`, `crash_before_header` to false.
+ * A file's `nvme` form is resolved here: the lists below are what `nvmeInterruptState` derived
+ * from it, so a runner only ever meets lists.
+ */
 export interface SaveStep {
   /** Narrows a step to a save. */
   op: 'save';
-  /** `cpus_with_mapped_interrupts_no_io`: the payload's field 3, written as given. */
+  /** `cpus_with_mapped_interrupts_no_io`: the payload's field 3, written as given (or as derived from `nvme`). */
   cpusWithMappedInterruptsNoIo: number[];
-  /** `cpus_with_outstanding_io`: the payload's field 4, written as given. */
+  /** `cpus_with_outstanding_io`: the payload's field 4, written as given (or as derived from `nvme`). */
   cpusWithOutstandingIo: number[];
   /** Write the payload and stop before the header (a torn save). */
   crashBeforeHeader: boolean;
@@ -350,7 +355,8 @@ function readHex(value: unknown, path: string): Uint8Array {
 
 const OPS = ['boot', 'save', 'corrupt'] as const;
 const BOOT_KEYS = ['op', 'shim_params', 'host_dt', 'cmdline_options', 'shim_params_override', 'host_dt_override', 'cmdline_options_override'];
-const SAVE_KEYS = ['op', 'cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io', 'crash_before_header'];
+const CPU_LIST_KEYS = ['cpus_with_mapped_interrupts_no_io', 'cpus_with_outstanding_io'] as const;
+const SAVE_KEYS = ['op', ...CPU_LIST_KEYS, 'nvme', 'crash_before_header'];
 const CORRUPT_KINDS = ['write', 'zero', 'bitflip', 'header', 'payload_len_delta'] as const;
 
 /**
@@ -362,23 +368,37 @@ function parseStep(value: unknown, path: string, base: Pick<Scenario, 'shimParam
   switch (op) {
     case 'boot':
       return bootStep(readObject(value, path, BOOT_KEYS), path, base);
-    case 'save': {
-      const o = readObject(value, path, SAVE_KEYS);
-      const list = (key: string) => {
-        const v = field(o, key);
-        return v === undefined ? [] : readList(v, joinPath(path, key), readU32);
-      };
-      const crash = field(o, 'crash_before_header');
-      return {
-        op: 'save',
-        cpusWithMappedInterruptsNoIo: list('cpus_with_mapped_interrupts_no_io'),
-        cpusWithOutstandingIo: list('cpus_with_outstanding_io'),
-        crashBeforeHeader: crash === undefined ? false : readBool(crash, joinPath(path, 'crash_before_header')),
-      };
-    }
+    case 'save':
+      return saveStep(readObject(value, path, SAVE_KEYS), path);
     case 'corrupt':
       return { op: 'corrupt', corruption: corruption(value, path) };
   }
+}
+
+/**
+ * A save step: the two CPU lists as given, or (`nvme`) derived from the NVMe manager's saved
+ * queues as usermode derives them (`nvmeInterruptState`). Both at once would leave it unclear
+ * which lists are written, so a list key beside `nvme` is refused as a key that form does not
+ * have, as a corruption kind refuses another kind's keys.
+ */
+function saveStep(o: JsonObject, path: string): SaveStep {
+  const nvme = field(o, 'nvme');
+  const clash = nvme === undefined ? undefined : CPU_LIST_KEYS.find((k) => field(o, k) !== undefined);
+  if (clash !== undefined) {
+    throw new InputError('unknown_field', joinPath(path, clash), 'not allowed beside "nvme": the CPU lists are derived from it (give one form or the other)');
+  }
+  const list = (key: string) => {
+    const v = field(o, key);
+    return v === undefined ? [] : readList(v, joinPath(path, key), readU32);
+  };
+  const cpus = nvme === undefined ? undefined : nvmeInterruptState(nvmeManagerStateFromJson(nvme, joinPath(path, 'nvme')));
+  const crash = field(o, 'crash_before_header');
+  return {
+    op: 'save',
+    cpusWithMappedInterruptsNoIo: cpus === undefined ? list('cpus_with_mapped_interrupts_no_io') : [...cpus.noIo],
+    cpusWithOutstandingIo: cpus === undefined ? list('cpus_with_outstanding_io') : [...cpus.outstanding],
+    crashBeforeHeader: crash === undefined ? false : readBool(crash, joinPath(path, 'crash_before_header')),
+  };
 }
 
 function bootStep(o: JsonObject, path: string, base: Pick<Scenario, 'shimParams' | 'hostDt' | 'cmdlineOptions' | 'raw'>): BootStep {

@@ -1,7 +1,8 @@
 /**
  * src/usermode — what OpenHCL's usermode does with the boot shim's output: parse the /openhcl
  * map and, at servicing time, write the persisted state (upstream `bootloader_fdt_parser`, `underhill_core`
- * `loader/vtl2_config` `write_persisted_info`).
+ * `loader/vtl2_config` `write_persisted_info`) with the CPU lists derived from the NVMe saved state
+ * (`nvme_manager/save_restore_helpers` `nvme_interrupt_state`).
  * Depends only on src/format and src/memory.
  */
 export {
@@ -14,6 +15,13 @@ export {
   type ParsedOpenhclMap,
   type UsermodeParseErrorCode,
 } from './openhcl-map.js';
+export {
+  nvmeInterruptState,
+  nvmeManagerStateFromJson,
+  type NvmeDiskState,
+  type NvmeIoQueueState,
+  type NvmeManagerState,
+} from './nvme-interrupts.js';
 export {
   NO_RUNNING_INSTANCE_ERROR,
   PersistedStateWriteError,

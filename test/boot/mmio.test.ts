@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { freshVtl2Ram } from '../../src/boot/host-ram.js';
-import { dtErrorPanic, selectMmio } from '../../src/boot/mmio.js';
+import { dtErrorPanic, selectMmio, selectVtl2MmioRange } from '../../src/boot/mmio.js';
+import { ArgumentError } from '../../src/errors.js';
 import type { HostDt, Isolation, MemoryAllocationMode, ShimParams } from '../../src/boot/types.js';
 import { MemoryRange } from '../../src/memory/range.js';
 import { panicOf } from '../support/errors.js';
@@ -191,10 +192,69 @@ describe('selectMmio (topology_from_host_dt MMIO selection)', () => {
       // vtl0_mmio[1] is LOW (64 MiB → 128 MiB default); the highest ≥ 4 GiB is HIGH, listed first.
       expect(panicOf(() => selectMmio(shim(), host(vtl2Mode(), [HIGH, LOW], []))).message).toBe('left not sorted');
     });
+    it('step 4 looks at the LAST high range in list order, as upstream walks backwards (unsorted list)', () => {
+      // vtl0_mmio[1] is the small 4 GiB range; mmio_size 1 GiB. The highest-starting range is big
+      // enough, but it is listed first: upstream never looks at it. Kills "pick the highest start".
+      const big = R(0x10_0000_0000n, 0x12_0000_0000n);
+      const small = R(0x1_0000_0000n, 0x1_0800_0000n);
+      expect(panicOf(() => selectMmio(shim(), host(vtl2Mode(GiB), [big, small], []))).message).toBe(
+        'unable to read device tree params NotEnoughVtl0Mmio',
+      );
+    });
   });
 
   it('dtErrorPanic prints the DtError variant name', () => {
     expect(dtErrorPanic('Vtl2Vmbus').message).toBe('unable to read device tree params Vtl2Vmbus');
+  });
+});
+
+describe('selectVtl2MmioRange (upstream select_vtl2_mmio_range; its own test is test/upstream/mmio_rs.test.ts)', () => {
+  const carve = (mmio: MemoryRange[], size: bigint): string => String(selectVtl2MmioRange(mmio, size));
+  const notEnough = 'unable to read device tree params NotEnoughVtl0Mmio';
+
+  it('takes the size off the end of the last range starting at or above 4 GiB', () => {
+    expect(carve([LOW, HIGH], 256n * MiB)).toBe('0xff0000000..0x1000000000');
+    // Exactly at 4 GiB counts as high (kills `>` for `>=`).
+    expect(carve([LOW, R(4n * GiB, 5n * GiB)], 128n * MiB)).toBe('0x138000000..0x140000000');
+  });
+
+  it('a range below 4 GiB is skipped even when listed last (kills `break` on the first low range)', () => {
+    expect(carve([HIGH, LOW], 128n * MiB)).toBe('0xff8000000..0x1000000000');
+  });
+
+  it('the last high range too small is NotEnoughVtl0Mmio: an earlier, bigger one is not tried', () => {
+    const big = R(0x1_0000_0000n, 0x3_0000_0000n);
+    const top = R(0x10_0000_0000n, 0x10_2000_0000n); // 512 MiB
+    expect(panicOf(() => selectVtl2MmioRange([big, top], GiB)).message).toBe(notEnough);
+    // One byte short fails, the exact length succeeds with the whole range (kills `<=`).
+    expect(panicOf(() => selectVtl2MmioRange([top], top.len + 0x1000n)).kind).toBe('dt_error');
+    expect(carve([top], top.len)).toBe(String(top));
+  });
+
+  it('an unsorted list: the last-listed high range, not the highest', () => {
+    const a = R(0x1_0000_0000n, 0x2_0000_0000n);
+    const b = R(0x10_0000_0000n, 0x11_0000_0000n);
+    expect(carve([b, a], 128n * MiB)).toBe('0x1f8000000..0x200000000');
+  });
+
+  it('size 0 is an empty range at the end; an unaligned size is MemoryRange::new\'s panic', () => {
+    expect(carve([LOW, HIGH], 0n)).toBe('0x1000000000..0x1000000000');
+    expect(panicOf(() => selectVtl2MmioRange([HIGH], 0x800n)).kind).toBe('range_start_unaligned');
+  });
+
+  it('no range at all, or only low ones, is NotEnoughVtl0Mmio', () => {
+    expect(panicOf(() => selectVtl2MmioRange([], 0n)).message).toBe(notEnough);
+    expect(panicOf(() => selectVtl2MmioRange([LOW], 0n)).message).toBe(notEnough);
+  });
+
+  it.each<[string, () => unknown, string]>([
+    ['mmio not an array', () => selectVtl2MmioRange(null as never, 0n), 'selectVtl2MmioRange(mmio): expected an array'],
+    ['an element not a MemoryRange', () => selectVtl2MmioRange([LOW, { start: 0n, end: 0n } as never], 0n), 'selectVtl2MmioRange(mmio[1]): expected a MemoryRange'],
+    ['vtl2Size a number', () => selectVtl2MmioRange([HIGH], 4096 as never), 'selectVtl2MmioRange(vtl2Size): expected a bigint'],
+    ['vtl2Size negative', () => selectVtl2MmioRange([HIGH], -4096n), 'selectVtl2MmioRange(vtl2Size): expected a u64'],
+  ])('bad arguments, %s: ArgumentError', (_what, call, message) => {
+    expect(call).toThrow(ArgumentError);
+    expect(call).toThrow(message);
   });
 });
 
