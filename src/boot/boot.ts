@@ -15,7 +15,7 @@ import type { BumpHeapStats } from './bump-heap.js';
 import { buildE820, buildOpenhclMemoryMap, buildRootMemoryNodes, type OpenhclMapNode, type RootMemoryNode } from './device-tree.js';
 import { freshVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 import { parseHostDeviceTree } from './host-dt-checks.js';
-import { selectMmio } from './mmio.js';
+import { dtErrorPanic, selectMmio } from './mmio.js';
 import { BootPanic, asPanic, asPanics, type PanicKind } from './panic.js';
 import { readPersistedHeader, topologyFromPersistedState } from './persisted.js';
 import { pickPrivatePoolSize } from './pool-size.js';
@@ -185,6 +185,10 @@ function restoreBoot(
   const { shim, host } = inputs;
   const t = topologyFromPersistedState(shim, host, memory, header, onHeap);
   const space = initOrPanic(addressSpaceInit(shim, t.vtl2Ram, t.persistedSpan, t.poolRanges));
+  // `read_from_dt` takes the VMBus connection IDs from the host's nodes after either topology
+  // (mod.rs:1141-1152); only the restore path has not asked for the nodes before.
+  if (host.vmbusVtl0 === null) throw dtErrorPanic('Vtl0Vmbus');
+  if (host.vmbusVtl2 === null) throw dtErrorPanic('Vtl2Vmbus');
   return finish(inputs, 'persisted', 'valid magic', {
     vtl2Ram: t.vtl2Ram,
     vtl0Mmio: t.vtl0Mmio,

@@ -91,11 +91,10 @@ export interface MmioSelection {
  * A `DtError` ends the boot with `dtErrorPanic`'s text, so it is thrown here as that panic.
  *
  * Where no vector decides:
- * - A missing VMBus node where the lists are used as given yields an empty list: the caller
- *   raises `DtError::Vtl0Vmbus` / `Vtl2Vmbus` afterwards (as `read_from_dt` does), as upstream does when it
- *   reads the connection IDs. A missing VTL2 node in the carve path counts as "no host VTL2
- *   MMIO" for the same reason. A missing VTL0 node in the carve path, which needs VTL0's
- *   ranges, raises `DtError::Vtl0Vmbus` here: it is the error the boot ends with either way.
+ * - A missing VMBus node is `DtError::Vtl0Vmbus` / `Vtl2Vmbus` where upstream
+ *   `topology_from_host_dt` asks for it: VTL0 then VTL2 when the lists are used as given; in
+ *   the carve path VTL2 first (mod.rs:602), then VTL0 (while sizing the default, or at
+ *   mod.rs:613, before the `NotEnoughVtl2Mmio` check).
  * - "Last" is in list order, as upstream walks the list backwards: on an unsorted list it need
  *   not be the highest (the subtraction in step 5 then panics on the order anyway, if it gets there).
  * - Step 5's panic text follows upstream's message ("vtl0 mmio ranges are not 2 …" then the ranges in
@@ -112,15 +111,21 @@ export function selectMmio(shim: ShimParams, host: HostDt): MmioSelection {
   const hostVtl0 = host.vmbusVtl0?.mmio ?? [];
   const hostVtl2 = host.vmbusVtl2?.mmio ?? [];
   if (shim.isolation === 'None' && mode.kind === 'Host') {
+    if (host.vmbusVtl0 === null) throw dtErrorPanic('Vtl0Vmbus');
+    if (host.vmbusVtl2 === null) throw dtErrorPanic('Vtl2Vmbus');
     return { vtl0Mmio: [...hostVtl0], vtl2Mmio: [...hostVtl2] };
   }
 
+  // The carve path wants the VTL2 node first (`parsed.vmbus_vtl2.as_ref().ok_or(Vtl2Vmbus)?`),
+  // then, once the size is known, the VTL0 node, before it checks the host's VTL2 size.
+  if (host.vmbusVtl2 === null) throw dtErrorPanic('Vtl2Vmbus');
   const hostSize = mode.kind === 'Vtl2' ? (mode.mmioSize ?? 0n) : 0n;
   // Upstream `vmbus_vtl2.mmio.iter().map(|r| r.len()).sum::<u64>()`, which wraps at 2^64 in the
   // release build (overflow checks off), and it tests that SUM for 0, not the list's length: a
   // list of empty ranges, or one whose lengths add up to exactly 2^64, takes the carve path.
   const total = hostVtl2.reduce((sum, r) => (sum + r.len) & U64_MAX, 0n);
   if (total !== 0n) {
+    if (host.vmbusVtl0 === null) throw dtErrorPanic('Vtl0Vmbus');
     if (total < hostSize) throw dtErrorPanic('NotEnoughVtl2Mmio');
     return { vtl0Mmio: [...hostVtl0], vtl2Mmio: [...hostVtl2] };
   }

@@ -61,8 +61,11 @@ describe('selectMmio (topology_from_host_dt MMIO selection)', () => {
       expect(pick(shim(), host({ kind: 'Host' }, [LOW, HIGH], []))).toEqual({ vtl0: text([LOW, HIGH]), vtl2: [] });
     });
 
-    it('a missing VMBus node gives an empty list (the caller raises Vtl0Vmbus/Vtl2Vmbus later)', () => {
-      expect(pick(shim(), host({ kind: 'Host' }, null, null))).toEqual({ vtl0: [], vtl2: [] });
+    it('a missing VMBus node is DtError::Vtl0Vmbus, then Vtl2Vmbus (mod.rs:650-660)', () => {
+      const msg = (h: HostDt) => panicOf(() => selectMmio(shim(), h)).message;
+      expect(msg(host({ kind: 'Host' }, null, null))).toBe('unable to read device tree params Vtl0Vmbus');
+      expect(msg(host({ kind: 'Host' }, null, [HOST_VTL2]))).toBe('unable to read device tree params Vtl0Vmbus');
+      expect(msg(host({ kind: 'Host' }, [LOW, HIGH], null))).toBe('unable to read device tree params Vtl2Vmbus');
     });
 
     it('returns copies, not the host arrays', () => {
@@ -131,12 +134,13 @@ describe('selectMmio (topology_from_host_dt MMIO selection)', () => {
       expect(p.kind).toBe('index_out_of_bounds');
     });
 
-    it('step 3: a missing VTL0 VMBus node is DtError::Vtl0Vmbus when VTL2 must carve', () => {
-      expect(panicOf(() => selectMmio(shim(), host(vtl2Mode(), null, null))).message).toBe(
-        'unable to read device tree params Vtl0Vmbus',
-      );
-      // A missing VTL2 node means "no host VTL2 MMIO": carve.
-      expect(pick(shim(), host(vtl2Mode(), [LOW, HIGH], null)).vtl2).toEqual(['0xfe0000000..0x1000000000']);
+    it('step 3: the carve path asks for the VTL2 node first (mod.rs:602), then the VTL0 node', () => {
+      const msg = (h: HostDt) => panicOf(() => selectMmio(shim(), h)).message;
+      expect(msg(host(vtl2Mode(), null, null))).toBe('unable to read device tree params Vtl2Vmbus');
+      expect(msg(host(vtl2Mode(), [LOW, HIGH], null))).toBe('unable to read device tree params Vtl2Vmbus');
+      expect(msg(host(vtl2Mode(), null, []))).toBe('unable to read device tree params Vtl0Vmbus');
+      // With host VTL2 MMIO too small, the missing VTL0 node still comes first (mod.rs:613-617).
+      expect(msg(host(vtl2Mode(0x1000_0000n), null, [R(0xf_0000_0000n, 0xf_0000_1000n)]))).toBe('unable to read device tree params Vtl0Vmbus');
     });
 
     it('step 4: carves from the end of the highest range starting at or above 4 GiB', () => {
