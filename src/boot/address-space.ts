@@ -84,7 +84,7 @@ function sortByStart<T>(items: [MemoryRange, T][]): void {
 
 /** Pushes onto a fixed-capacity list the way arrayvec's `push` does: panicking when full. */
 function pushBounded<T>(list: T[], item: T, capacity: number, panicText: string): void {
-  if (list.length >= capacity) throw new BootPanic(panicText, 'capacity_exceeded');
+  if (list.length >= capacity) throw new BootPanic('capacity_exceeded', panicText);
   list.push(item);
 }
 
@@ -197,10 +197,7 @@ export class AddressSpaceManager {
         } else if (label.kind === 'both') {
           pushBounded(entries, { range: piece, vnode: label.left, usage: label.right }, MAX_ADDRESS_SPACE_ENTRIES, ARRAYVEC_PUSH_PANIC);
         } else if (label.kind === 'right') {
-          throw new BootPanic(
-            `vtl2 range ${debugRange(piece)} used by ${debugUsage(label.right)} not contained in vtl2 ram`,
-            'vtl2_range_outside',
-          );
+          throw new BootPanic('vtl2_range_outside', `vtl2 range ${debugRange(piece)} used by ${debugUsage(label.right)} not contained in vtl2 ram`);
         }
       }
 
@@ -224,7 +221,7 @@ export class AddressSpaceManager {
     }
     if (len === 0n) return undefined;
     const rounded = ((len + PAGE_SIZE - 1n) / PAGE_SIZE) * PAGE_SIZE;
-    if (rounded >= U64_LIMIT) throw new BootPanic('attempt to multiply with overflow', 'arithmetic_overflow');
+    if (rounded >= U64_LIMIT) throw new BootPanic('arithmetic_overflow', 'attempt to multiply with overflow');
     return rounded;
   }
 
@@ -311,7 +308,7 @@ export class AddressSpaceManager {
       ];
       // Upstream rewrites the entry in place and `insert`s the free pieces into its ArrayVec,
       // which panics when full; check before changing anything.
-      if (n + pieces.length - 1 > MAX_ADDRESS_SPACE_ENTRIES) throw new BootPanic(ARRAYVEC_PUSH_PANIC, 'capacity_exceeded');
+      if (n + pieces.length - 1 > MAX_ADDRESS_SPACE_ENTRIES) throw new BootPanic('capacity_exceeded', ARRAYVEC_PUSH_PANIC);
       this.#entries.splice(index, 1, ...pieces);
       if (usage === ReservedType.Vtl2GpaPool) this.#vtl2Pool = true;
       return carved;
@@ -386,7 +383,7 @@ export function initOrPanic(init: AddressSpaceInit, manager?: AddressSpaceManage
     return AddressSpaceManager.init(init, manager);
   } catch (e) {
     if (e instanceof AddressSpaceError && e.code !== 'invalid_argument') {
-      throw new BootPanic(`failed to initialize address space manager: ${e.debug}`, 'address_space_init_failed');
+      throw new BootPanic('address_space_init_failed', `failed to initialize address space manager: ${e.debug}`);
     }
     throw e;
   }

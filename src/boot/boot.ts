@@ -16,7 +16,7 @@ import { buildE820, buildOpenhclMemoryMap, buildRootMemoryNodes, type OpenhclMap
 import { freshVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 import { parseHostDeviceTree } from './host-dt-checks.js';
 import { dtErrorPanic, selectMmio } from './mmio.js';
-import { BootPanic, asPanic, asPanics, type PanicKind } from './panic.js';
+import { BootPanic, asPanic, type PanicKind } from './panic.js';
 import { readPersistedHeader, topologyFromPersistedState } from './persisted.js';
 import { pickPrivatePoolSize } from './pool-size.js';
 import { sidecarAction, type SidecarAction } from './sidecar.js';
@@ -169,7 +169,7 @@ function freshBoot(inputs: BootInputs, reason: string): BootSuccess {
   const { shim, host, cmdline } = inputs;
   const vtl2Ram = freshVtl2Ram(shim, host);
   const { vtl0Mmio, vtl2Mmio } = selectMmio(shim, host);
-  const [persistedSpan] = asPanics(() => shim.persistedState.splitAtOffset(PERSISTED_SPAN_FRESH));
+  const [persistedSpan] = shim.persistedState.splitAtOffset(PERSISTED_SPAN_FRESH);
   const space = initOrPanic(addressSpaceInit(shim, vtl2Ram, persistedSpan, []));
   const poolRanges = shim.isolation === 'None' ? allocatePool(space, vtl2Ram, host, cmdline) : [];
   return finish(inputs, 'host', reason, { vtl2Ram, vtl0Mmio, vtl2Mmio, poolRanges, sidecarExcludedCpus: [], space });
@@ -215,7 +215,7 @@ function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSp
     vtl2Ram,
     bootshimUsed: shim.used,
     persistedSpan,
-    configRanges: asPanics(() => [...subtractRanges([param], [dtPages])]),
+    configRanges: [...subtractRanges([param], [dtPages])],
     logBuffer: shim.logBuffer,
     poolRanges,
   };
@@ -259,7 +259,7 @@ function allocatePool(space: AddressSpaceManager, vtl2Ram: Vtl2RamEntry[], host:
   const n = BigInt(nodes.length);
   const perNode = ((bytes / n) / PAGE) * PAGE;
   if (perNode === 0n) {
-    throw new BootPanic(`cannot split VTL2 pool of size ${hex(bytes)} bytes across ${n} nodes, per node size ${hex(perNode)} bytes; ${context}`);
+    throw new BootPanic('pool_split_zero', `cannot split VTL2 pool of size ${hex(bytes)} bytes across ${n} nodes, per node size ${hex(perNode)} bytes; ${context}`);
   }
   const last = bytes - perNode * (n - 1n);
   const ranges: MemoryRange[] = [];
@@ -268,9 +268,7 @@ function allocatePool(space: AddressSpaceManager, vtl2Ram: Vtl2RamEntry[], host:
     const range = space.allocate(vnode, need, 'Vtl2GpaPool', 'HighMemory');
     if (range === undefined) {
       const free = nodes.flatMap((v) => space.freeRanges(v).map((r) => `n${v}:[${hex(r.start)}, ${hex(r.end)})`)).join(' ');
-      throw new BootPanic(
-        `failed to allocate VTL2 pool on node ${vnode}: need ${hex(need)} bytes, pool total ${hex(bytes)} bytes (${context}), highest_numa_node=${nodes[nodes.length - 1]}, free_ranges=[ ${free} ]`,
-      );
+      throw new BootPanic('pool_alloc_failed', `failed to allocate VTL2 pool on node ${vnode}: need ${hex(need)} bytes, pool total ${hex(bytes)} bytes (${context}), highest_numa_node=${nodes[nodes.length - 1]}, free_ranges=[ ${free} ]`);
     }
     ranges.push(range);
   });
@@ -303,7 +301,7 @@ function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, 
     e820,
     e820ExtUsed,
     rootMemoryNodes: buildRootMemoryNodes(t.vtl2Ram),
-    openhclMemoryMap: asPanics(() => buildOpenhclMemoryMap(partitionRam, vtl2Ranges, t.vtl0Mmio, t.vtl2Mmio)),
+    openhclMemoryMap: buildOpenhclMemoryMap(partitionRam, vtl2Ranges, t.vtl0Mmio, t.vtl2Mmio),
     memoryAllocationMode: host.memoryAllocationMode,
     vmbusConnectionIds: { vtl0: host.vmbusVtl0?.connectionId ?? null, vtl2: host.vmbusVtl2?.connectionId ?? null },
   };

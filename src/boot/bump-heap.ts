@@ -51,7 +51,7 @@ export class BumpHeap {
     const size = newCap * ELEMENT_SIZE[list];
     if (this.stats.bytes + size > BUMP_HEAP_CAPACITY) {
       this.stats.exhausted = true;
-      throw new BootPanic(`memory allocation of ${size} bytes failed`, 'bump_heap_exhausted');
+      throw new BootPanic('bump_heap_exhausted', `memory allocation of ${size} bytes failed`);
     }
     this.stats.bytes += size;
     this.stats.allocations++;

@@ -108,13 +108,10 @@ export function buildE820(vtl2Ranges: readonly Vtl2RangeEntry[]): E820Map {
     if (vtlType === MemoryVtlType.VTL2_RAM) type = 'E820_RAM';
     else if (E820_RESERVED_TYPES.has(vtlType)) type = 'E820_RESERVED';
     else {
-      throw new BootPanic(
-        `unexpected vtl2 ram type ${debugVtlType(vtlType)} for range ${debugRange(range)}`,
-        'e820_overflow',
-      );
+      throw new BootPanic('e820_overflow', `unexpected vtl2 ram type ${debugVtlType(vtlType)} for range ${debugRange(range)}`);
     }
     if (entries.length === E820_MAX_ENTRIES) {
-      throw new BootPanic('building e820 map must succeed: OutOfE820Entries', 'e820_overflow');
+      throw new BootPanic('e820_overflow', 'building e820 map must succeed: OutOfE820Entries');
     }
     entries.push({ addr: range.start, size: range.len, type });
   }
@@ -212,7 +209,7 @@ export function buildOpenhclMemoryMap(
           nodes.push({ kind: 'memory', range, vtlType: piece.right, vnode: piece.left.vnode, igvmType: piece.left.memType });
           break;
         case 'right':
-          throw new BootPanic(`vtl2 range ${debugRange(range)} not contained in partition ram`, 'vtl2_range_outside');
+          throw new BootPanic('vtl2_range_outside', `vtl2 range ${debugRange(range)} not contained in partition ram`);
         case 'neither':
           break;
       }
@@ -220,7 +217,7 @@ export function buildOpenhclMemoryMap(
   } catch (err) {
     // The walk's ordering assertions are boot-shim panics too; re-raise them as such.
     if (err instanceof RangeAlgebraError && (err.code === 'walk_left_not_sorted' || err.code === 'walk_right_not_sorted')) {
-      throw new BootPanic(err.assertion, err.code);
+      throw new BootPanic(err.code, err.assertion);
     }
     throw err;
   }

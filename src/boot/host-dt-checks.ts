@@ -126,7 +126,7 @@ function mmioOverlap(a: MemoryRange, b: MemoryRange): BootPanic {
 
 /** `{:?}` of `DtError::DeviceTree(host_fdt_parser::Error(kind))`, as `shim_main` panics with it. */
 function deviceTreePanic(kindDebug: string): BootPanic {
-  return new BootPanic(`unable to read device tree params DeviceTree(Error(${kindDebug}))`, 'dt_error');
+  return new BootPanic('dt_error', `unable to read device tree params DeviceTree(Error(${kindDebug}))`);
 }
 
 /** Derived `Debug` of `MemoryRange`: decimal bounds. */

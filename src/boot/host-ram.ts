@@ -11,7 +11,7 @@ import { MAX_VTL2_RAM_RANGES } from './address-space.js';
 import { formatHex, MemoryRange } from '../memory/range.js';
 import { RangeAlgebraError, walkRanges } from '../memory/range-algebra.js';
 import { IgvmMemoryType } from '../memory/vtl-type.js';
-import { BootPanic } from './panic.js';
+import { BootPanic, asPanic } from './panic.js';
 import type { HostDt, HostMemoryEntry, Isolation, ShimParams } from './types.js';
 import { rangeWithLen, U64_MAX } from './wrapping.js';
 
@@ -81,10 +81,7 @@ export function parseHostVtl2Ram(shim: ShimParams, host: HostDt): Vtl2RamEntry[]
   } else {
     for (const e of protectable) {
       if (ram.length === MAX_VTL2_RAM_RANGES) {
-        throw new BootPanic(
-          `capacity exceeded: more than ${MAX_VTL2_RAM_RANGES} VTL2_PROTECTABLE host memory entries`,
-          'capacity_exceeded',
-        );
+        throw new BootPanic('capacity_exceeded', `capacity exceeded: more than ${MAX_VTL2_RAM_RANGES} VTL2_PROTECTABLE host memory entries`);
       }
       ram.push(copyEntry(e));
     }
@@ -156,7 +153,7 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
   // Step 1: sorted unique vnodes (upstream binary-search-inserts into an ArrayVec of 64).
   const nodes = [...new Set(memory.map((e) => e.vnode))].sort((a, b) => a - b);
   if (nodes.length > MAX_NUMA_NODES) {
-    throw new BootPanic(`capacity exceeded: more than ${MAX_NUMA_NODES} NUMA nodes in the host memory map`, 'capacity_exceeded');
+    throw new BootPanic('capacity_exceeded', `capacity exceeded: more than ${MAX_NUMA_NODES} NUMA nodes in the host memory map`);
   }
   const n = nodes.length;
 
@@ -164,23 +161,20 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
   let target = shim.memorySize;
   if (memorySize !== null) {
     if (memorySize < shim.memorySize) {
-      throw new BootPanic(
-        `host provided vtl2 ram size ${memorySize.toString(16)} is smaller than measured size ${shim.memorySize.toString(16)}`,
-        'host_vtl2_size_too_small',
-      );
+      throw new BootPanic('host_vtl2_size_too_small', `host provided vtl2 ram size ${memorySize.toString(16)} is smaller than measured size ${shim.memorySize.toString(16)}`);
     }
     target = memorySize;
   }
 
   // Step 3.
-  if (n === 0) throw new BootPanic('attempt to divide by zero', 'arithmetic_overflow');
+  if (n === 0) throw new BootPanic('arithmetic_overflow', 'attempt to divide by zero');
   // `next_multiple_of` wraps in the release build: a target within 32 KiB of 2^64 on one node
   // needs 0 bytes per node, and the boot goes on with the file range alone, as upstream's does.
   const perNode = ceilTo(target / BigInt(n), VTL2_RAM_ALLOCATION_ALIGNMENT);
   const need: bigint[] = new Array<bigint>(n).fill(0n);
   for (const e of memory) {
     if (e.vnode >= n) {
-      throw new BootPanic(`index out of bounds: the len is ${n} but the index is ${e.vnode}`, 'index_out_of_bounds');
+      throw new BootPanic('index_out_of_bounds', `index out of bounds: the len is ${n} but the index is ${e.vnode}`);
     }
     need[e.vnode] = perNode;
   }
@@ -198,7 +192,7 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
     } else if (label.kind === 'right') {
       freeAfterFile.push({ range: piece, memType: label.right.memType, vnode: label.right.vnode });
     } else if (label.kind === 'left') {
-      throw new BootPanic(`used file range ${debugRange(piece)} is not reported as ram by host memmap`, 'file_range_not_host_ram');
+      throw new BootPanic('file_range_not_host_ram', `used file range ${debugRange(piece)} is not reported as ram by host memmap`);
     }
   }
 
@@ -210,6 +204,7 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
       if (file.overlaps(range)) {
         // Kind from the scenario-format table ("vtl2 range" appears in the text).
         throw new BootPanic(
+          'vtl2_range_outside',
           `imported range ${debugRange(range)} overlaps vtl2 range and is not fully contained within vtl2 range`,
         );
       }
@@ -227,7 +222,7 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
       if (shim.isolation === 'Tdx' && piece.start === TDX_RESET_VECTOR_PAGE && piece.len === 0x1000n) continue;
       // No table row matches this text; it is the same failure as a file range missing from the
       // host map, so it shares that kind.
-      throw new BootPanic(`launch context range ${debugRange(piece)} is not reported as ram by host memmap`, 'file_range_not_host_ram');
+      throw new BootPanic('file_range_not_host_ram', `launch context range ${debugRange(piece)} is not reported as ram by host memmap`);
     }
   }
 
@@ -254,10 +249,7 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
       if (required === 0n) break;
     }
     if (required !== 0n) {
-      throw new BootPanic(
-        `failed to allocate ${formatHex(required)} for vnode ${formatHex(BigInt(node))}, no memory remaining for vnode`,
-        'vtl2_ram_alloc_failed',
-      );
+      throw new BootPanic('vtl2_ram_alloc_failed', `failed to allocate ${formatHex(required)} for vnode ${formatHex(BigInt(node))}, no memory remaining for vnode`);
     }
   }
 
@@ -267,7 +259,7 @@ function allocate(shim: ShimParams, memory: readonly HostMemoryEntry[], memorySi
 
 function pushRam(ram: Vtl2RamEntry[], entry: Vtl2RamEntry): void {
   if (ram.length === MAX_VTL2_RAM_RANGES) {
-    throw new BootPanic(`capacity exceeded: more than ${MAX_VTL2_RAM_RANGES} VTL2 RAM ranges allocated`, 'capacity_exceeded');
+    throw new BootPanic('capacity_exceeded', `capacity exceeded: more than ${MAX_VTL2_RAM_RANGES} VTL2 RAM ranges allocated`);
   }
   ram.push(entry);
 }
@@ -290,7 +282,7 @@ function algebraPanics<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof RangeAlgebraError) throw new BootPanic(e.assertion);
+    if (e instanceof RangeAlgebraError) throw asPanic(e);
     throw e;
   }
 }

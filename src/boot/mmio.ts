@@ -20,7 +20,7 @@ export type DtErrorName = 'NotEnoughVtl0Mmio' | 'NotEnoughVtl2Mmio' | 'Vtl0Vmbus
  * "unable to read device tree params {:?}" (the variant's Debug name, e.g. `NotEnoughVtl0Mmio`).
  */
 export function dtErrorPanic(error: DtErrorName): BootPanic {
-  return new BootPanic(`unable to read device tree params ${error}`, 'dt_error');
+  return new BootPanic('dt_error', `unable to read device tree params ${error}`);
 }
 
 /** Lower bound of the default VTL2 MMIO size: 128 MiB (upstream `calculate_default_mmio_size`). */
@@ -133,7 +133,7 @@ export function selectMmio(shim: ShimParams, host: HostDt): MmioSelection {
   if (host.vmbusVtl0 === null) throw dtErrorPanic('Vtl0Vmbus');
   const second = hostVtl0[1];
   if (second === undefined) {
-    throw new BootPanic(`index out of bounds: the len is ${hostVtl0.length} but the index is 1`, 'index_out_of_bounds');
+    throw new BootPanic('index_out_of_bounds', `index out of bounds: the len is ${hostVtl0.length} but the index is 1`);
   }
   const defaultSize = clamp(second.len / 2n, MIN_DEFAULT_VTL2_MMIO, MAX_DEFAULT_VTL2_MMIO);
   const size = hostSize > defaultSize ? hostSize : defaultSize;
@@ -142,7 +142,7 @@ export function selectMmio(shim: ShimParams, host: HostDt): MmioSelection {
 
   const vtl0 = asPanics(() => [...subtractRanges(hostVtl0, [vtl2])]);
   if (vtl0.length !== 2) {
-    throw new BootPanic(`vtl0 mmio ranges are not 2 ${debugRangeList(vtl0)}`, 'vtl0_mmio_not_2');
+    throw new BootPanic('vtl0_mmio_not_2', `vtl0 mmio ranges are not 2 ${debugRangeList(vtl0)}`);
   }
   return { vtl0Mmio: vtl0, vtl2Mmio: [vtl2] };
 }

@@ -78,14 +78,17 @@ export function panicKindOf(message: string): PanicKind | undefined {
   return KIND_TABLE.find(([text]) => message.startsWith(text))?.[1] ?? KIND_TABLE.find(([text]) => message.includes(text))?.[1];
 }
 
-/** A place where the real openhcl_boot would panic; `message` is the text it would print. */
+/**
+ * A place where the real openhcl_boot would panic: `kind` is its stable class, given where the
+ * panic is raised (never recovered from the text), and `message` the text upstream prints.
+ * `panicKindOf(message) === kind` holds for every panic with a fixed text (a test checks it over
+ * every vector), so the scenario-format table and the code cannot drift apart.
+ */
 export class BootPanic extends Vtl2PersistError {
   declare readonly code: PanicKind;
 
-  constructor(message: string, kind?: PanicKind) {
-    const resolved = kind ?? panicKindOf(message);
-    if (resolved === undefined) throw new Error(`BootPanic: no panic kind matches ${JSON.stringify(message)}`);
-    super(resolved, message);
+  constructor(kind: PanicKind, message: string) {
+    super(kind, message);
   }
 
   /** The stable panic kind (same as `code`). */
@@ -95,29 +98,40 @@ export class BootPanic extends Vtl2PersistError {
 }
 
 /**
- * Upstream's `MemoryRange` and range-walk assertions are panics in the boot
- * shim; this turns our typed range errors into the `BootPanic` with the
- * assertion's exact text, and lets anything else through.
+ * The panic kind of each `MemoryRange` assertion. The scenario-format table has no row for the
+ * split and alignment asserts: `split_at_offset`'s `offset <= len` assert guards exactly the case
+ * where the second half would have `start > end`, so it is classed with `range_start_gt_end`, and
+ * the alignment asserts with `range_start_unaligned`. (Only the split can happen with this
+ * module's callers: a persisted span shorter than one page.)
  */
-/**
- * Kinds for upstream `MemoryRange` assertions that the scenario-format panic table has no row for.
- * `split_at_offset`'s `offset <= len` assert guards exactly the case where the second half would
- * have `start > end`, so it is classed with `range_start_gt_end`; the alignment asserts are
- * classed with `range_start_unaligned`. (Only the split can happen with this module's callers:
- * a persisted span shorter than one page.)
- */
-const MEMORY_RANGE_FALLBACK_KIND: Readonly<Partial<Record<MemoryRangeError['code'], PanicKind>>> = {
+const MEMORY_RANGE_KIND: Readonly<Record<MemoryRangeError['code'], PanicKind>> = {
+  range_start_unaligned: 'range_start_unaligned',
+  range_end_unaligned: 'range_end_unaligned',
+  range_start_gt_end: 'range_start_gt_end',
   split_offset_too_large: 'range_start_gt_end',
   split_offset_unaligned: 'range_start_unaligned',
   alignment_not_power_of_two: 'range_start_unaligned',
   range_not_u64: 'arithmetic_overflow',
 };
 
+/** The panic kind of each range-walk / merge assertion (`flatten_ranges` shares merge's "not sorted"). */
+const RANGE_ALGEBRA_KIND: Readonly<Record<RangeAlgebraError['code'], PanicKind>> = {
+  walk_left_not_sorted: 'walk_left_not_sorted',
+  walk_right_not_sorted: 'walk_right_not_sorted',
+  merge_not_sorted: 'merge_not_sorted',
+  merge_overlap: 'merge_overlap',
+  flatten_not_sorted: 'merge_not_sorted',
+};
+
+/**
+ * Upstream's `MemoryRange` and range-walk assertions are panics in the boot shim: this turns our
+ * typed range errors into the `BootPanic` with the assertion's exact text and the kind its code
+ * maps to, and lets anything else through. The boot entry point applies it to whatever a boot
+ * throws; the public functions that promise a `BootPanic` apply it at their own boundary.
+ */
 export function asPanic(e: unknown): unknown {
-  if (e instanceof RangeAlgebraError) return new BootPanic(e.assertion);
-  if (e instanceof MemoryRangeError) {
-    return new BootPanic(e.assertion, panicKindOf(e.assertion) ?? MEMORY_RANGE_FALLBACK_KIND[e.code] ?? 'range_start_gt_end');
-  }
+  if (e instanceof RangeAlgebraError) return new BootPanic(RANGE_ALGEBRA_KIND[e.code], e.assertion);
+  if (e instanceof MemoryRangeError) return new BootPanic(MEMORY_RANGE_KIND[e.code], e.assertion);
   return e;
 }
 

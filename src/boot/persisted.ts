@@ -89,13 +89,11 @@ export function topologyFromPersistedState(
   const region = newRange(header.protobufBase, (header.protobufBase + header.protobufRegionLen) % U64_MOD);
   // 7.2
   if (!shim.persistedState.contains(region)) {
-    throw new BootPanic(
-      `protobuf region ${debugRange(region)} is not contained within the persisted state region ${debugRange(shim.persistedState)}`,
-    );
+    throw new BootPanic('protobuf_region_not_contained', `protobuf region ${debugRange(region)} is not contained within the persisted state region ${debugRange(shim.persistedState)}`);
   }
   // 7.3
   if (header.protobufPayloadLen > header.protobufRegionLen) {
-    throw new BootPanic(`protobuf payload len ${header.protobufPayloadLen} is larger than region len ${header.protobufRegionLen}`);
+    throw new BootPanic('payload_len_gt_region_len', `protobuf payload len ${header.protobufPayloadLen} is larger than region len ${header.protobufRegionLen}`);
   }
   // 7.4: the length is bounded by 7.2/7.3 (at most the 2 MiB region), so the read is bounded.
   const heap = new BumpHeap();
@@ -104,7 +102,7 @@ export function topologyFromPersistedState(
     state = decodeSavedState(memory.read(region.start, header.protobufPayloadLen), { onAppend: heap.onAppend });
   } catch (e) {
     onHeap(heap.stats);
-    if (e instanceof DecodeError) throw new BootPanic(`failed to decode protobuf: Error(ErrorInner { types: [], err: ${e.meshVariant} })`);
+    if (e instanceof DecodeError) throw new BootPanic('protobuf_decode_failed', `failed to decode protobuf: Error(ErrorInner { types: [], err: ${e.meshVariant} })`);
     throw e;
   }
   onHeap(heap.stats);
@@ -134,6 +132,7 @@ export function topologyFromPersistedState(
       });
     if (!same) {
       throw new BootPanic(
+        'vtl2_ram_mismatch',
         'assertion `left == right` failed: vtl2 ram from persisted state does not match host provided ram\n' +
           `  left: ${debugEntries(vtl2Ram)}\n right: ${debugEntries(hostRam)}`,
       );
@@ -142,16 +141,13 @@ export function topologyFromPersistedState(
 
   // 7.9: the FIRST entry of each type.
   const headerEntry = state.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_HEADER);
-  if (headerEntry === undefined) throw new BootPanic('persisted state header missing');
+  if (headerEntry === undefined) throw new BootPanic('persisted_header_missing', 'persisted state header missing');
   const protobufEntry = state.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_PROTOBUF);
-  if (protobufEntry === undefined) throw new BootPanic('persisted state protobuf region missing');
+  if (protobufEntry === undefined) throw new BootPanic('persisted_protobuf_missing', 'persisted state protobuf region missing');
 
   // 7.10: no custom message upstream.
   if (headerEntry.range.end !== region.start) {
-    throw new BootPanic(
-      `assertion \`left == right\` failed\n  left: ${headerEntry.range.end}\n right: ${region.start}`,
-      'header_end_ne_region_start',
-    );
+    throw new BootPanic('header_end_ne_region_start', `assertion \`left == right\` failed\n  left: ${headerEntry.range.end}\n right: ${region.start}`);
   }
 
   // 7.11
@@ -187,7 +183,7 @@ function newRange(start: bigint, end: bigint): MemoryRange {
  * the explicit kind.
  */
 function capacity(): BootPanic {
-  return new BootPanic('ArrayVec: capacity exceeded in extend/from_iter', 'capacity_exceeded');
+  return new BootPanic('capacity_exceeded', 'ArrayVec: capacity exceeded in extend/from_iter');
 }
 
 /** `[MemoryEntry { range: MemoryRange { start: 134217728, end: 201326592 }, mem_type: VTL2_PROTECTABLE, vnode: 0 }]`, as Rust's `{:?}` prints the list. */

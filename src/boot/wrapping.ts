@@ -5,7 +5,7 @@
  * then trips the range's own assertions, and those are the boot's panic.
  */
 import { MemoryRange, MemoryRangeError } from '../memory/range.js';
-import { BootPanic } from './panic.js';
+import { BootPanic, asPanic } from './panic.js';
 
 import { wrappingAdd } from '../memory/u64.js';
 
@@ -30,12 +30,12 @@ export function rangeWithLen(start: bigint, len: bigint, how: 'new' | 'try_new_e
   if (how === 'try_new_expect' && ((start & PAGE_MASK) !== 0n || (end & PAGE_MASK) !== 0n || start > end)) {
     const kind =
       (start & PAGE_MASK) !== 0n ? 'range_start_unaligned' : (end & PAGE_MASK) !== 0n ? 'range_end_unaligned' : 'range_start_gt_end';
-    throw new BootPanic(`range is valid: InvalidMemoryRange { start: ${start}, end: ${end} }`, kind);
+    throw new BootPanic(kind, `range is valid: InvalidMemoryRange { start: ${start}, end: ${end} }`);
   }
   try {
     return new MemoryRange(start, end);
   } catch (e) {
-    if (e instanceof MemoryRangeError) throw new BootPanic(e.assertion);
+    if (e instanceof MemoryRangeError) throw asPanic(e);
     throw e;
   }
 }
