@@ -115,11 +115,16 @@ export function topologyFromPersistedState(
   const saved = state.partitionMemory
     .filter((e) => isRam(e.vtlType) && isVtl2(e.vtlType))
     .map((e) => [MemoryRange.unchecked(e.range.start, e.range.end), { memType: e.igvmType, vnode: e.vnode }] as const);
-  const vtl2Ram: Vtl2RamEntry[] = [];
-  for (const [range, tag] of asPanics(() => [...mergeAdjacentRanges(saved, (a, b) => a.memType === b.memType && a.vnode === b.vnode)])) {
-    if (vtl2Ram.length === MAX_VTL2_RAM_RANGES) throw capacity();
-    vtl2Ram.push({ range, memType: tag.memType, vnode: tag.vnode });
-  }
+  // `ArrayVec::extend` pulls the merge one group at a time: the 65th group overflows before the
+  // merge has looked at what follows it, so a later "not sorted"/"overlap" panic never happens.
+  const vtl2Ram: Vtl2RamEntry[] = asPanics(() => {
+    const list: Vtl2RamEntry[] = [];
+    for (const [range, tag] of mergeAdjacentRanges(saved, (a, b) => a.memType === b.memType && a.vnode === b.vnode)) {
+      if (list.length === MAX_VTL2_RAM_RANGES) throw capacity();
+      list.push({ range, memType: tag.memType, vnode: tag.vnode });
+    }
+    return list;
+  });
 
   // 7.8: Host mode compares the merged saved RAM with the current host's unmerged VTL2 RAM.
   if (host.memoryAllocationMode.kind === 'Host') {
