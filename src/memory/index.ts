@@ -10,7 +10,9 @@ export {
   type GuestMemoryErrorCode,
   type GuestMemoryOptions,
 } from './guest-memory.js';
+export { AlignedSubranges } from './aligned-subranges.js';
 export {
+  InvalidMemoryRange,
   MAX_ADDRESS,
   MemoryRange,
   MemoryRangeError,

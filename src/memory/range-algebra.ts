@@ -7,297 +7,20 @@
  * far as the consumer pulls output, and an ordering panic surfaces only when the offending input
  * item is actually fetched. Boot-shim emulation depends on that timing, because upstream may
  * act on earlier pieces before it panics on a later one.
- */
-
-import { ArgumentError, Vtl2PersistError } from '../errors.js';
-import { formatHex as hex, MAX_ADDRESS, MemoryRange, PAGE_SIZE, trustedRange } from './range.js';
-
-const PAGE_MASK = PAGE_SIZE - 1n;
-
-/**
- * Stable reasons a {@link RangeAlgebraError} is thrown. The walk and merge codes equal the
- * scenario format's panic kinds; `flatten_not_sorted` is our own (its text matches merge's).
- */
-export type RangeAlgebraErrorCode =
-  | 'walk_left_not_sorted'
-  | 'walk_right_not_sorted'
-  | 'merge_not_sorted'
-  | 'merge_overlap'
-  | 'flatten_not_sorted';
-
-/** Upstream panic text for each code, verbatim. */
-const ASSERTIONS: Readonly<Record<RangeAlgebraErrorCode, string>> = {
-  walk_left_not_sorted: 'left not sorted',
-  walk_right_not_sorted: 'right not sorted',
-  merge_not_sorted: 'ranges are not sorted',
-  merge_overlap: 'ranges overlap',
-  flatten_not_sorted: 'ranges are not sorted',
-};
-
-/** Values carried by a {@link RangeAlgebraError} so callers need not parse the message. */
-export interface RangeAlgebraErrorFields {
-  /** The input range that broke the ordering rule. */
-  readonly range: MemoryRange;
-  /** Walk only: the walk position at the moment `range` was fetched. */
-  readonly position?: bigint;
-  /** Merge and flatten only: the (possibly already merged) range `range` was compared with. */
-  readonly previous?: MemoryRange;
-}
-
-/**
- * An input to the range algebra violated an ordering precondition that upstream asserts.
  *
- * `assertion` is the upstream panic text exactly (the boot-shim emulation prints it);
- * `message` is that text followed by a parenthesised detail naming the offending range.
+ * The walk itself is in range-walk.ts and the error type in range-algebra-error.ts; both are
+ * re-exported here, so this stays the one module to import.
  */
-export class RangeAlgebraError extends Vtl2PersistError {
-  declare readonly code: RangeAlgebraErrorCode;
-  /** The upstream panic text, verbatim. */
-  readonly assertion: string;
-  /** See {@link RangeAlgebraErrorFields.range}. */
-  readonly range: MemoryRange;
-  /** See {@link RangeAlgebraErrorFields.position}. */
-  readonly position: bigint | undefined;
-  /** See {@link RangeAlgebraErrorFields.previous}. */
-  readonly previous: MemoryRange | undefined;
 
-  constructor(code: RangeAlgebraErrorCode, detail: string, fields: RangeAlgebraErrorFields) {
-    const assertion = ASSERTIONS[code];
-    super(code, `${assertion} (${detail})`);
-    this.assertion = assertion;
-    this.range = fields.range;
-    this.position = fields.position;
-    this.previous = fields.previous;
-  }
-}
+import { ArgumentError } from '../errors.js';
+import { MemoryRange, trustedRange } from './range.js';
+import { expectIterable, RangeAlgebraError } from './range-algebra-error.js';
+import { walkRanges } from './range-walk.js';
 
-/** The label of one piece of a {@link walkRanges} partition. */
-export type RangeWalkResult<T, U> =
-  | {
-      /** The piece is in no range of either list. */
-      kind: 'neither';
-    }
-  | {
-      /** The piece is only in a range of the left list. */
-      kind: 'left';
-      /** The left range's value. */
-      left: T;
-    }
-  | {
-      /** The piece is only in a range of the right list. */
-      kind: 'right';
-      /** The right range's value. */
-      right: U;
-    }
-  | {
-      /** The piece is in a range of both lists. */
-      kind: 'both';
-      /** The left range's value. */
-      left: T;
-      /** The right range's value. */
-      right: U;
-    };
+export { RangeAlgebraError, type RangeAlgebraErrorCode, type RangeAlgebraErrorFields } from './range-algebra-error.js';
+export { walkRanges, type RangeWalkResult } from './range-walk.js';
 
-const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-
-/**
- * One side of a walk: upstream's `peek_in_range_ensure_sorted`. Holds at most one item and
- * fetches the next only when the held one is empty or already passed. Arrays are read by
- * index (the boot shim's inputs are arrays), anything else through its iterator.
- */
-class WalkSide<T> {
-  readonly #array: readonly (readonly [MemoryRange, T])[] | undefined;
-  readonly #iter: Iterator<readonly [MemoryRange, T]> | undefined;
-  #index = 0;
-  readonly #side: 'left' | 'right';
-  #held: readonly [MemoryRange, T] | undefined;
-  // Upstream remembers exhaustion, so a finished input is never polled again.
-  #exhausted = false;
-
-  constructor(items: Iterable<readonly [MemoryRange, T]>, side: 'left' | 'right') {
-    if (Array.isArray(items)) this.#array = items as readonly (readonly [MemoryRange, T])[];
-    else this.#iter = items[Symbol.iterator]();
-    this.#side = side;
-  }
-
-  #fetch(): readonly [MemoryRange, T] | undefined {
-    if (this.#array !== undefined) return this.#index < this.#array.length ? this.#array[this.#index++] : undefined;
-    const next = (this.#iter as Iterator<readonly [MemoryRange, T]>).next();
-    return next.done === true ? undefined : next.value;
-  }
-
-  /** The held item once it is non-empty and ends above `pos`; undefined when the input is done. */
-  peekInRange(pos: bigint): readonly [MemoryRange, T] | undefined {
-    for (;;) {
-      if (this.#held === undefined) {
-        if (this.#exhausted) return undefined;
-        const next = this.#fetch();
-        if (next === undefined) {
-          this.#exhausted = true;
-          return undefined;
-        }
-        // Checked at fetch time and before the emptiness check, as upstream: an empty range
-        // fetched while the walk is already past its start still panics.
-        const range = next[0];
-        if (range.start < pos) {
-          const code = this.#side === 'left' ? 'walk_left_not_sorted' : 'walk_right_not_sorted';
-          throw new RangeAlgebraError(
-            code,
-            `${this.#side} range ${range.toString()} starts below the walk position ${hex(pos)}`,
-            { range, position: pos },
-          );
-        }
-        this.#held = next;
-      }
-      const range = this.#held[0];
-      if (range.start !== range.end && range.end > pos) return this.#held;
-      this.#held = undefined;
-    }
-  }
-
-  /** Releases the input early, as `for…of` would, when the walk stops before it is drained. */
-  close(): void {
-    if (this.#exhausted) return;
-    this.#exhausted = true;
-    this.#iter?.return?.();
-  }
-}
-
-// Labels carry no per-piece state when nothing covers the piece, so one object serves all.
-const NEITHER: { kind: 'neither' } = Object.freeze({ kind: 'neither' });
-
-/**
- * The walk as a hand-written iterator rather than a generator: it is the innermost loop of
- * every boot, and a generator's suspend/resume cost about a quarter of a fresh boot.
- * Closing (on `return()`, on exhaustion and on a throw) releases both inputs, as the Rust
- * iterator's drop would.
- */
-class RangeWalk<T, U> implements IterableIterator<[MemoryRange, RangeWalkResult<T, U>]> {
-  readonly #lefts: WalkSide<T>;
-  readonly #rights: WalkSide<U>;
-  #pos = 0n;
-  #done = false;
-
-  constructor(left: Iterable<readonly [MemoryRange, T]>, right: Iterable<readonly [MemoryRange, U]>) {
-    this.#lefts = new WalkSide(left, 'left');
-    this.#rights = new WalkSide(right, 'right');
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  next(): IteratorResult<[MemoryRange, RangeWalkResult<T, U>], undefined> {
-    if (this.#done) return { done: true, value: undefined };
-    const pos = this.#pos;
-    if (pos === MAX_ADDRESS) return this.return();
-    let l: readonly [MemoryRange, T] | undefined;
-    let r: readonly [MemoryRange, U] | undefined;
-    try {
-      l = this.#lefts.peekInRange(pos);
-      r = this.#rights.peekInRange(pos);
-    } catch (e) {
-      this.return();
-      throw e;
-    }
-    let end: bigint;
-    let label: RangeWalkResult<T, U>;
-    if (l !== undefined && r !== undefined) {
-      const [lr, t] = l;
-      const [rr, u] = r;
-      if (pos < lr.start) {
-        if (pos < rr.start) {
-          end = minBig(lr.start, rr.start);
-          label = NEITHER;
-        } else {
-          end = minBig(lr.start, rr.end);
-          label = { kind: 'right', right: u };
-        }
-      } else if (pos < rr.start) {
-        end = minBig(rr.start, lr.end);
-        label = { kind: 'left', left: t };
-      } else {
-        end = minBig(lr.end, rr.end);
-        label = { kind: 'both', left: t, right: u };
-      }
-    } else if (l !== undefined) {
-      const [lr, t] = l;
-      if (pos < lr.start) {
-        end = lr.start;
-        label = NEITHER;
-      } else {
-        end = lr.end;
-        label = { kind: 'left', left: t };
-      }
-    } else if (r !== undefined) {
-      const [rr, u] = r;
-      if (pos < rr.start) {
-        end = rr.start;
-        label = NEITHER;
-      } else {
-        end = rr.end;
-        label = { kind: 'right', right: u };
-      }
-    } else {
-      end = MAX_ADDRESS;
-      label = NEITHER;
-    }
-    // Upstream builds each piece with `MemoryRange::new`. Here `pos < end` always holds and
-    // `pos` passed this same check as the previous piece's end (or is 0), so only `end` can
-    // fail, and then the constructor raises the exact assertion.
-    let piece: MemoryRange;
-    if ((end & PAGE_MASK) === 0n) {
-      piece = trustedRange(pos, end);
-    } else {
-      try {
-        piece = new MemoryRange(pos, end);
-      } catch (e) {
-        this.return();
-        throw e;
-      }
-    }
-    this.#pos = end;
-    return { done: false, value: [piece, label] };
-  }
-
-  return(): IteratorResult<[MemoryRange, RangeWalkResult<T, U>], undefined> {
-    if (!this.#done) {
-      this.#done = true;
-      this.#lefts.close();
-      this.#rights.close();
-    }
-    return { done: true, value: undefined };
-  }
-}
-
-/**
- * Partitions `[0, MAX_ADDRESS)` into consecutive, non-empty pieces, each labelled by which
- * inputs cover it: `neither`, `left`, `right` or `both` (with the covering ranges' tags).
- * A piece ends at the next boundary of either side, so pieces keep input range boundaries.
- *
- * Each input must be sorted by start and non-overlapping. Empty ranges are skipped. An item
- * whose start is below the walk position *when it is fetched* throws `walk_left_not_sorted` or
- * `walk_right_not_sorted`; the left side is consulted first on every step, so if both sides are
- * out of order the left error wins.
- *
- * @throws {RangeAlgebraError} lazily, when the offending item is fetched.
- */
-export function walkRanges<T, U>(
-  left: Iterable<readonly [MemoryRange, T]>,
-  right: Iterable<readonly [MemoryRange, U]>,
-): IterableIterator<[MemoryRange, RangeWalkResult<T, U>]> {
-  expectIterable(left, 'walkRanges(left)');
-  expectIterable(right, 'walkRanges(right)');
-  return new RangeWalk(left, right);
-}
-
-/** Once per call, at the API boundary: a non-iterable would otherwise fail deep inside the walk. */
-function expectIterable(value: unknown, argument: string): void {
-  if (typeof value !== 'object' || value === null || typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
-    throw new ArgumentError(argument, 'an iterable of ranges', value);
-  }
-}
 
 /** Ranges tagged with nothing; arrays map eagerly (reading an array has no effects to delay). */
 function untagged(ranges: Iterable<MemoryRange>): Iterable<readonly [MemoryRange, undefined]> {
@@ -441,32 +164,38 @@ class MergeAdjacent<T> implements IterableIterator<[MemoryRange, T]> {
       const items = this.#items;
       const first = items.next();
       if (first === undefined) return this.return();
-      let range = first.value[0];
-      const tag = first.value[1];
+      const [firstRange, tag] = first.value;
+      // Upstream keeps two bounds: `start` of the range absorbed last (what "not sorted" is
+      // checked against) and `end = max(end, next.end)`; the group is built once, at the end.
+      let last = firstRange;
+      let end = firstRange.end;
       for (let peeked = items.peek(); peeked !== undefined; peeked = items.peek()) {
         const [nextRange, nextTag] = peeked.value;
-        if (nextRange.start < range.start) {
+        if (nextRange.start < last.start) {
           throw new RangeAlgebraError(
             'merge_not_sorted',
-            `range ${nextRange.toString()} starts below the start of the preceding range ${range.toString()}`,
-            { range: nextRange, previous: range },
+            `range ${nextRange.toString()} starts below the start of the preceding range ${last.toString()}`,
+            { range: nextRange, previous: last },
           );
         }
-        if (nextRange.start < range.end) {
+        if (nextRange.start < end) {
+          // Reported against the group merged so far, whose end is what was compared.
+          const group = trustedRange(firstRange.start, end);
           throw new RangeAlgebraError(
             'merge_overlap',
-            `range ${nextRange.toString()} starts below the end of the preceding range ${range.toString()}`,
-            { range: nextRange, previous: range },
+            `range ${nextRange.toString()} starts below the end of the preceding range ${group.toString()}`,
+            { range: nextRange, previous: group },
           );
         }
-        if (nextRange.start !== range.end || !this.#equals(nextTag, tag)) break;
+        if (nextRange.start !== end || !this.#equals(nextTag, tag)) break;
         items.next();
-        // Built without MemoryRange::new's alignment assertions, as the crate
-        // does internally: the boot vectors show a bit-flipped (unaligned)
-        // saved range merging on and then failing "ranges overlap", not an
-        // alignment assertion.
-        range = trustedRange(range.start, nextRange.end);
+        last = nextRange;
+        end = maxBig(end, nextRange.end);
       }
+      // Upstream's `MemoryRange::new(first.start()..end)`: an unaligned or inverted group panics
+      // here, after the checks above (the boot vectors show a bit-flipped saved range merging
+      // on and then failing "ranges overlap" inside the loop, before this).
+      const range = new MemoryRange(firstRange.start, end);
       return { done: false, value: [range, tag] };
     } catch (e) {
       this.return();
@@ -500,21 +229,26 @@ function* flattenRangesLazy(iter: Iterable<MemoryRange>): Generator<MemoryRange,
   const items = new Lookahead(iter);
   try {
     for (let first = items.next(); first !== undefined; first = items.next()) {
-      let range = first.value;
+      // Upstream checks "not sorted" against the start of the range absorbed last, keeps
+      // `end = max(end, next.end)` and builds the group once, with `MemoryRange::new`, so an
+      // unaligned or inverted group (even a lone range) panics when it is yielded.
+      let last = first.value;
+      let end = last.end;
       for (let peeked = items.peek(); peeked !== undefined; peeked = items.peek()) {
         const next = peeked.value;
-        if (next.start < range.start) {
+        if (next.start < last.start) {
           throw new RangeAlgebraError(
             'flatten_not_sorted',
-            `range ${next.toString()} starts below the start of the preceding range ${range.toString()}`,
-            { range: next, previous: range },
+            `range ${next.toString()} starts below the start of the preceding range ${last.toString()}`,
+            { range: next, previous: last },
           );
         }
-        if (next.start > range.end) break;
+        if (next.start > end) break;
         items.next();
-        range = new MemoryRange(range.start, maxBig(range.end, next.end));
+        last = next;
+        end = maxBig(end, next.end);
       }
-      yield range;
+      yield new MemoryRange(first.value.start, end);
     }
   } finally {
     items.close();

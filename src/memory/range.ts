@@ -1,13 +1,34 @@
 /**
  * Page-aligned physical address ranges: a port of the upstream `memory_range::MemoryRange`
- * (`vm/vmcore/memory_range/src/lib.rs`).
+ * (`vm/vmcore/memory_range/src/lib.rs`), every public item of it. The error types are in
+ * range-error.ts, the print formats in range-format.ts and `AlignedSubranges` in
+ * aligned-subranges.ts; this module re-exports the first two.
  *
  * Every address and length is a `bigint` because guest physical addresses are u64 and a JS
- * number silently loses precision above 2^53.
+ * number silently loses precision above 2^53. Where upstream does u64 arithmetic, this does it
+ * as the release build does (overflow checks off: it wraps at 2^64), because that is how the
+ * shipped boot shim and OpenHCL are built; test/vectors/range-algebra.jsonl.gz pins it down.
  */
 
-import { Vtl2PersistError, describeValue } from '../errors.js';
-import { formatHex } from './u64.js';
+import {
+  explainRange,
+  expectU64,
+  isU64,
+  MemoryRangeError,
+  notU64,
+  showValue,
+  UPSTREAM_OVERFLOW_GUARDS,
+} from './range-error.js';
+import { debugAltHexRange, debugRange, displayRange } from './range-format.js';
+import { ADDRESS_SPACE_END, formatHex, U64_MAX } from './u64.js';
+
+export {
+  InvalidMemoryRange,
+  MemoryRangeError,
+  type MemoryRangeErrorCode,
+  type MemoryRangeErrorFields,
+} from './range-error.js';
+export { formatSize } from './range-format.js';
 
 /** The only page size the handoff uses (upstream `memory_range`'s `PAGE_SIZE`). */
 export const PAGE_SIZE = 0x1000n;
@@ -18,153 +39,40 @@ export const PAGE_SIZE = 0x1000n;
  */
 export const MAX_ADDRESS = 0xffff_ffff_ffff_f000n;
 
-const U64_LIMIT = 1n << 64n;
 const PAGE_MASK = PAGE_SIZE - 1n;
-
-/** Stable reasons a {@link MemoryRangeError} is thrown. */
-export type MemoryRangeErrorCode =
-  | 'range_start_unaligned'
-  | 'range_end_unaligned'
-  | 'range_start_gt_end'
-  | 'range_not_u64'
-  | 'split_offset_too_large'
-  | 'split_offset_unaligned'
-  | 'alignment_not_power_of_two';
-
-/** Upstream assertion text for each code; the boot-shim emulation prints it verbatim. */
-const ASSERTIONS: Readonly<Record<MemoryRangeErrorCode, string>> = {
-  range_start_unaligned: 'assertion failed: range.start & (PAGE_SIZE - 1) == 0',
-  range_end_unaligned: 'assertion failed: range.end & (PAGE_SIZE - 1) == 0',
-  range_start_gt_end: 'assertion failed: range.start <= range.end',
-  // Rust's u64 cannot hold such a value, so this text is ours rather than upstream's.
-  range_not_u64: 'value is not a u64',
-  split_offset_too_large: 'assertion failed: offset <= self.len()',
-  split_offset_unaligned: 'assertion failed: offset % PAGE_SIZE == 0',
-  alignment_not_power_of_two: 'assertion failed: alignment.is_power_of_two()',
-};
-
-/** Optional values carried by a {@link MemoryRangeError} so callers need not parse the message. */
-export interface MemoryRangeErrorFields {
-  /** Start of the range involved (the candidate start for constructor failures). */
-  readonly start?: bigint;
-  /** End of the range involved (the candidate end for constructor failures). */
-  readonly end?: bigint;
-  /** The offending scalar: a split offset, an alignment, or a value that is not a u64. */
-  readonly value?: bigint;
-}
-
-/**
- * A `MemoryRange` operation was given input upstream would reject with an assertion panic.
- *
- * `assertion` is the upstream panic text exactly, because a later module turns it into the boot
- * shim's panic message; `message` is that text followed by a parenthesised detail for people.
- */
-export class MemoryRangeError extends Vtl2PersistError {
-  declare readonly code: MemoryRangeErrorCode;
-  /** The upstream assertion text, verbatim (or our own text for `range_not_u64`). */
-  readonly assertion: string;
-  /** See {@link MemoryRangeErrorFields.start}. */
-  readonly start: bigint | undefined;
-  /** See {@link MemoryRangeErrorFields.end}. */
-  readonly end: bigint | undefined;
-  /** See {@link MemoryRangeErrorFields.value}. */
-  readonly value: bigint | undefined;
-
-  constructor(code: MemoryRangeErrorCode, detail: string, fields: MemoryRangeErrorFields = {}) {
-    const assertion = ASSERTIONS[code];
-    super(code, `${assertion} (${detail})`);
-    this.assertion = assertion;
-    this.start = fields.start;
-    this.end = fields.end;
-    this.value = fields.value;
-  }
-}
+const TWO_MB = 0x20_0000n;
+/** Upstream `from_4k_gpn_range`'s `MAX`: `u64::MAX / PAGE_SIZE`, the last page number. */
+const MAX_4K_GPN = U64_MAX / PAGE_SIZE;
 
 /** Lowercase `0x` hex, as Rust's `{:#x}` prints (defined in `./u64.ts`, re-exported here for its many users). */
 export { formatHex } from './u64.js';
 
-const UNITS = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] as const;
-
-/**
- * A byte count in the largest binary unit that keeps it readable: exact when it
- * divides evenly ("76 KiB"), else one decimal ("1.5 MiB"), and plain bytes
- * under 1 KiB ("330 bytes").
- */
-export function formatSize(bytes: bigint): string {
-  let unit = 0;
-  let scale = 1n;
-  while (unit < UNITS.length - 1 && bytes >= scale * 1024n) {
-    scale *= 1024n;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} ${bytes === 1n ? 'byte' : 'bytes'}`;
-  const whole = bytes / scale;
-  const tenths = ((bytes % scale) * 10n) / scale;
-  return tenths === 0n && bytes % scale === 0n ? `${whole} ${UNITS[unit]}` : `${whole}.${tenths} ${UNITS[unit]}`;
-}
-
-/** Renders a candidate value for error details, tolerating values that are not bigints. */
-function showValue(value: unknown): string {
-  return typeof value === 'bigint' ? formatHex(value) : describeValue(value);
-}
-
-/** Renders a candidate range for error details. */
-function show(start: unknown, end: unknown): string {
-  return `${showValue(start)}..${showValue(end)}`;
-}
-
-function isU64(value: unknown): value is bigint {
-  return typeof value === 'bigint' && value >= 0n && value < U64_LIMIT;
-}
-
-/** Returns why `what` is not a u64, or undefined if it is one. */
-function notU64(what: string, value: unknown, fields: MemoryRangeErrorFields): MemoryRangeError | undefined {
-  if (isU64(value)) return undefined;
-  const got = typeof value === 'bigint' ? `${formatHex(value)} is outside 0..2^64` : `got a ${typeof value}`;
-  return new MemoryRangeError('range_not_u64', `${what}: ${got}`, {
-    ...fields,
-    ...(typeof value === 'bigint' ? { value } : {}),
-  });
-}
-
-/** Upstream `MemoryRange::new` checks, in upstream order, after our own u64 check. */
+/** Upstream `MemoryRange::new`'s checks; the detail strings are built only for a bad range. */
 function validate(start: unknown, end: unknown): MemoryRangeError | undefined {
-  // Ranges are built on every hot path; only a bad one pays for the detail strings below.
+  // Ranges are built on every hot path, so the common case is one inline test.
   if (
     typeof start === 'bigint' &&
     typeof end === 'bigint' &&
     start >= 0n &&
-    end < U64_LIMIT &&
+    end < ADDRESS_SPACE_END &&
     (start & PAGE_MASK) === 0n &&
     (end & PAGE_MASK) === 0n &&
     start <= end
   ) {
     return undefined;
   }
-  return explain(start, end);
+  return explainRange(start, end);
 }
 
-/** Why `start..end` is not a valid range (the first failed check, in upstream order). */
-function explain(start: unknown, end: unknown): MemoryRangeError | undefined {
-  const fields = {
-    ...(typeof start === 'bigint' ? { start } : {}),
-    ...(typeof end === 'bigint' ? { end } : {}),
-  };
-  const range = `range ${show(start, end)}`;
-  const bad = notU64(`${range}: start`, start, fields) ?? notU64(`${range}: end`, end, fields);
-  if (bad) return bad;
-  const s = start as bigint;
-  const e = end as bigint;
-  if ((s & PAGE_MASK) !== 0n) {
-    return new MemoryRangeError('range_start_unaligned', `${range}: start is not 4 KiB aligned`, fields);
+/** `alignment.is_power_of_two()` (with our u64 check first), as `aligned_subrange` and `bounding_aligned` assert it. */
+function expectPowerOfTwo(alignment: bigint, what: string, fields: { start?: bigint; end?: bigint }): void {
+  expectU64(`alignment for ${what}`, alignment, fields);
+  if (alignment === 0n || (alignment & (alignment - 1n)) !== 0n) {
+    throw new MemoryRangeError('alignment_not_power_of_two', `alignment ${formatHex(alignment)} for ${what}`, {
+      ...fields,
+      value: alignment,
+    });
   }
-  if ((e & PAGE_MASK) !== 0n) {
-    return new MemoryRangeError('range_end_unaligned', `${range}: end is not 4 KiB aligned`, fields);
-  }
-  if (s > e) {
-    return new MemoryRangeError('range_start_gt_end', `${range}: start is above end`, fields);
-  }
-  return undefined;
 }
 
 /** Set only around the constructor call in {@link trustedRange}, which then cannot throw. */
@@ -186,14 +94,20 @@ export function trustedRange(start: bigint, end: bigint): MemoryRange {
 /**
  * An immutable half-open range `[start, end)` of guest physical addresses.
  *
- * Invariants (enforced by the constructor, so every instance satisfies them): `start` and `end`
- * are u64 values, both are multiples of {@link PAGE_SIZE}, and `start <= end`. Consequently
- * `end <= MAX_ADDRESS`. Instances are immutable by type (`readonly`) but not frozen at run time:
- * ranges are built on every step of every boot, and `Object.freeze` alone cost about a tenth of a
- * boot (docs/performance.md).
+ * Invariants (enforced by the constructor and every factory except {@link MemoryRange.unchecked}):
+ * `start` and `end` are u64 values, both are multiples of {@link PAGE_SIZE}, and `start <= end`.
+ * Consequently `end <= MAX_ADDRESS`. A range from `unchecked` (a decoded payload's) may break
+ * them; every method then computes what upstream's release build computes on such a range.
+ * Instances are immutable by type (`readonly`) but not frozen at run time: ranges are built on
+ * every step of every boot, and `Object.freeze` alone cost about a tenth of a boot
+ * (docs/performance.md).
+ *
+ * Upstream's `start()` / `end()` are the fields; `From<MemoryRange> for Range<u64>` is reading
+ * them; `TryFrom<Range<u64>>` is {@link MemoryRange.tryNew}; derived `PartialEq` / `Ord` are
+ * {@link MemoryRange.equals} / {@link MemoryRange.compare}.
  */
 export class MemoryRange {
-  /** The canonical empty range `0..0`, which upstream returns from failed sub-range operations. */
+  /** Upstream `MemoryRange::EMPTY`: `0..0`, which upstream returns from failed sub-range operations. */
   static readonly EMPTY: MemoryRange = new MemoryRange(0n, 0n);
 
   /** First address in the range. */
@@ -202,8 +116,8 @@ export class MemoryRange {
   readonly end: bigint;
 
   /**
-   * Validates like upstream `MemoryRange::new`: start aligned, then end aligned, then
-   * `start <= end` (after checking both are u64s).
+   * Upstream `MemoryRange::new`: start aligned, then end aligned, then `start <= end` (after
+   * checking both are u64s).
    * @throws {MemoryRangeError} if any check fails.
    */
   constructor(start: bigint, end: bigint) {
@@ -228,15 +142,19 @@ export class MemoryRange {
     return trustedRange(start, end);
   }
 
-  /** Like the constructor, but returns the error so parsers can report it without try/catch. */
+  /**
+   * Upstream `MemoryRange::try_new` (and `TryFrom<Range<u64>>`): the constructor's checks, with
+   * the failure returned so parsers can report it without try/catch. For u64 bounds the error is
+   * an {@link InvalidMemoryRange}, whose `display` is upstream's error text.
+   */
   static tryNew(start: bigint, end: bigint): MemoryRange | MemoryRangeError {
-    return validate(start, end) ?? new MemoryRange(start, end);
+    return validate(start, end) === undefined ? new MemoryRange(start, end) : (explainRange(start, end, true) as MemoryRangeError);
   }
 
   /**
-   * The range `[start, start + len)`.
-   * @throws {MemoryRangeError} `range_not_u64` if `len` is not a u64 or the end would pass 2^64
-   *   (upstream would overflow there), otherwise as the constructor.
+   * The range `[start, start + len)`. Ours, not upstream's (which writes `new(start..start + len)`).
+   * @throws {MemoryRangeError} `range_not_u64` if `len` is not a u64 or the end would pass 2^64,
+   *   otherwise as the constructor.
    */
   static withLen(start: bigint, len: bigint): MemoryRange {
     if (!isU64(start) || !isU64(len)) {
@@ -248,19 +166,115 @@ export class MemoryRange {
     return new MemoryRange(start, start + len);
   }
 
-  /** Number of bytes covered. */
-  get len(): bigint {
-    return this.end - this.start;
+  /**
+   * Upstream `MemoryRange::bounding`: the smallest page-aligned range containing the byte
+   * range `start..end` (`boundingAligned(start, end, PAGE_SIZE)`).
+   * @throws {MemoryRangeError} as {@link MemoryRange.boundingAligned}.
+   */
+  static bounding(start: bigint, end: bigint): MemoryRange {
+    return MemoryRange.boundingAligned(start, end, PAGE_SIZE);
   }
 
-  /** True when the range covers no address (any `x..x`, not only {@link EMPTY}). */
+  /**
+   * Upstream `MemoryRange::bounding_aligned`: start rounded down and end rounded up to
+   * `alignment`. An alignment below a page can leave the bounds unaligned, and then the final
+   * `MemoryRange::new` fails, as upstream's does.
+   * @throws {MemoryRangeError} `range_not_u64`; `range_start_gt_end` if `start > end`;
+   *   `alignment_not_power_of_two`; `range_not_u64` with upstream's guard text if rounding `end`
+   *   up would pass `u64::MAX`; then as the constructor.
+   */
+  static boundingAligned(start: bigint, end: bigint, alignment: bigint): MemoryRange {
+    const what = `bounding range ${showValue(start)}..${showValue(end)}`;
+    expectU64(`start of ${what}`, start);
+    expectU64(`end of ${what}`, end);
+    const fields = { start, end };
+    if (start > end) throw new MemoryRangeError('range_start_gt_end', `${what}: start is above end`, fields);
+    expectPowerOfTwo(alignment, what, fields);
+    const mask = alignment - 1n;
+    if (end > U64_MAX - mask) {
+      throw new MemoryRangeError(
+        'range_not_u64',
+        `${what}: end rounded up to ${formatHex(alignment)} passes 2^64`,
+        { ...fields, value: alignment },
+        UPSTREAM_OVERFLOW_GUARDS.boundingEnd,
+      );
+    }
+    return new MemoryRange(start & ~mask, (end + mask) & ~mask);
+  }
+
+  /**
+   * Upstream `MemoryRange::from_4k_gpn_range`: the range of 4 KiB page numbers `start..end`.
+   * @throws {MemoryRangeError} `range_not_u64` (with upstream's guard text if a page number's
+   *   address would pass 2^64: start checked first); `range_start_gt_end` if `start > end`.
+   */
+  static from4kGpnRange(start: bigint, end: bigint): MemoryRange {
+    expectU64('start page number', start);
+    expectU64('end page number', end);
+    const fields = { start, end };
+    const guard = (page: bigint, which: 'start' | 'end'): void => {
+      if (page <= MAX_4K_GPN) return;
+      const text = which === 'start' ? UPSTREAM_OVERFLOW_GUARDS.gpnStart : UPSTREAM_OVERFLOW_GUARDS.gpnEnd;
+      throw new MemoryRangeError('range_not_u64', `${which} page ${formatHex(page)}: its address passes 2^64`, { ...fields, value: page }, text);
+    };
+    guard(start, 'start');
+    guard(end, 'end');
+    return new MemoryRange(start * PAGE_SIZE, end * PAGE_SIZE);
+  }
+
+  /** Upstream `len`: `end - start`, wrapping like the release build when `start > end`. */
+  get len(): bigint {
+    return (this.end - this.start) & U64_MAX;
+  }
+
+  /** Upstream `start_4k_gpn`: the start as a 4 KiB page number (rounded down). */
+  get start4kGpn(): bigint {
+    return this.start / PAGE_SIZE;
+  }
+
+  /** Upstream `end_4k_gpn`: the end as a 4 KiB page number (rounded down). */
+  get end4kGpn(): bigint {
+    return this.end / PAGE_SIZE;
+  }
+
+  /** Upstream `page_count_4k`: {@link MemoryRange.len} in whole 4 KiB pages (rounded down). */
+  get pageCount4k(): bigint {
+    return this.len / PAGE_SIZE;
+  }
+
+  /** Upstream `page_count_2m`: {@link MemoryRange.len} in 2 MiB pages, rounded up. */
+  get pageCount2m(): bigint {
+    return (this.len + TWO_MB - 1n) / TWO_MB;
+  }
+
+  /** Upstream `is_empty`: true when the range covers no address (any `x..x`, not only {@link EMPTY}). */
   isEmpty(): boolean {
     return this.start === this.end;
   }
 
-  /** True when `start <= addr < end`. */
+  /**
+   * Upstream `alignment`: the largest power of two dividing both `base + start` and
+   * `base + end` (sums wrap). Upstream shifts `1 << trailing_zeros`, so when both sums are 0
+   * the shift is by 64, which the release build masks to 0: the answer is 1, not 2^64.
+   * @throws {MemoryRangeError} `range_not_u64` if `base` is not a u64.
+   */
+  alignment(base: bigint): bigint {
+    expectU64(`alignment base for range ${this.toString()}`, base, { start: this.start, end: this.end });
+    const bits = ((base + this.start) | (base + this.end)) & U64_MAX;
+    return bits === 0n ? 1n : bits & -bits;
+  }
+
+  /** Upstream `contains_addr`: true when `start <= addr < end`. */
   containsAddr(addr: bigint): boolean {
     return this.start <= addr && addr < this.end;
+  }
+
+  /**
+   * Upstream `offset_of`: `addr - start` if the range contains `addr`, else undefined (`None`).
+   * @throws {MemoryRangeError} `range_not_u64` if `addr` is not a u64.
+   */
+  offsetOf(addr: bigint): bigint | undefined {
+    expectU64(`address in range ${this.toString()}`, addr, { start: this.start, end: this.end });
+    return this.containsAddr(addr) ? addr - this.start : undefined;
   }
 
   /**
@@ -276,15 +290,38 @@ export class MemoryRange {
     return this.end > other.start && this.start < other.end;
   }
 
-  /** Value equality (ranges are compared by bounds, never by identity). */
+  /**
+   * Upstream `intersection`: `max(starts)..min(ends)`, or {@link EMPTY} if that is inverted.
+   * Built with `MemoryRange::new`, so unaligned bounds of an unchecked range fail there.
+   * @throws {MemoryRangeError} as the constructor.
+   */
+  intersection(other: MemoryRange): MemoryRange {
+    const start = this.start > other.start ? this.start : other.start;
+    const end = this.end < other.end ? this.end : other.end;
+    return start <= end ? new MemoryRange(start, end) : MemoryRange.EMPTY;
+  }
+
+  /** Upstream derived `PartialEq`: value equality (ranges are compared by bounds, never by identity). */
   equals(other: MemoryRange): boolean {
     return this.start === other.start && this.end === other.end;
   }
 
   /**
-   * Splits into `[start, start + offset)` and `[start + offset, end)`; either part may be empty.
-   * @throws {MemoryRangeError} `split_offset_too_large` if `offset > len`, then
-   *   `split_offset_unaligned` if `offset` is not page aligned (upstream's order).
+   * Upstream derived `Ord` (`cmp`): by start, then by end; -1, 0 or 1 like a sort comparator
+   * (`Less`, `Equal`, `Greater`), so `ranges.sort((a, b) => a.compare(b))` sorts as Rust does.
+   */
+  compare(other: MemoryRange): -1 | 0 | 1 {
+    if (this.start !== other.start) return this.start < other.start ? -1 : 1;
+    if (this.end !== other.end) return this.end < other.end ? -1 : 1;
+    return 0;
+  }
+
+  /**
+   * Upstream `split_at_offset`: `[start, start + offset)` and `[start + offset, end)`; either part
+   * may be empty. As upstream, the pieces are built without `new`'s checks and `start + offset`
+   * wraps, so a range from {@link MemoryRange.unchecked} splits into equally raw pieces.
+   * @throws {MemoryRangeError} `split_offset_too_large` if `offset > len` (the wrapping
+   *   {@link MemoryRange.len}), then `split_offset_unaligned` (upstream's order).
    */
   splitAtOffset(offset: bigint): [MemoryRange, MemoryRange] {
     const fields = { start: this.start, end: this.end };
@@ -297,45 +334,51 @@ export class MemoryRange {
         { ...fields, value: offset },
       );
     }
-    if (offset % PAGE_SIZE !== 0n) {
+    if ((offset & PAGE_MASK) !== 0n) {
       throw new MemoryRangeError(
         'split_offset_unaligned',
         `offset ${formatHex(offset)} into range ${this.toString()} is not 4 KiB aligned`,
         { ...fields, value: offset },
       );
     }
-    const mid = this.start + offset;
-    return [new MemoryRange(this.start, mid), new MemoryRange(mid, this.end)];
+    const mid = (this.start + offset) & U64_MAX;
+    return [trustedRange(this.start, mid), trustedRange(mid, this.end)];
   }
 
   /**
-   * The largest sub-range whose bounds are multiples of `alignment`: start rounded up, end
-   * rounded down. Returns {@link EMPTY} if they cross; if they merely meet, the result is the
-   * empty range at that address, as upstream.
+   * Upstream `aligned_subrange`: the largest sub-range whose bounds are multiples of
+   * `alignment`, start rounded up and end rounded down; {@link EMPTY} if they cross, the empty
+   * range at that address if they merely meet.
    *
-   * Deliberate divergence: when rounding the start up would reach 2^64, upstream's `u64`
-   * addition overflows (a panic with overflow checks, a wrap to a bogus low start in a release
-   * build). The true rounded start is then above any possible end, so we return EMPTY.
+   * Rounding the start up wraps at 2^64 as in the release build, so near the top of the address
+   * space the "sub-range" can start at 0 (`MAX_ADDRESS..MAX_ADDRESS` at 2 MiB gives
+   * `0x0..0xffffffffffe00000`); the range-algebra vectors record exactly that.
    *
    * @throws {MemoryRangeError} `range_not_u64` if `alignment` is not a u64, else
-   *   `alignment_not_power_of_two` (which includes 0).
+   *   `alignment_not_power_of_two` (which includes 0), else as the constructor (an unchecked
+   *   range with an alignment below a page).
    */
   alignedSubrange(alignment: bigint): MemoryRange {
-    const fields = { start: this.start, end: this.end };
-    if (!isU64(alignment)) throw notU64(`alignment for range ${this.toString()}`, alignment, fields) as MemoryRangeError;
-    if (alignment === 0n || (alignment & (alignment - 1n)) !== 0n) {
-      throw new MemoryRangeError(
-        'alignment_not_power_of_two',
-        `alignment ${formatHex(alignment)} for range ${this.toString()}`,
-        { ...fields, value: alignment },
-      );
-    }
+    expectPowerOfTwo(alignment, `range ${this.toString()}`, { start: this.start, end: this.end });
     const mask = alignment - 1n;
-    const roundedUp = this.start + mask;
-    if (roundedUp >= U64_LIMIT) return MemoryRange.EMPTY;
-    const start = roundedUp & ~mask;
+    const start = (this.start + mask) & ~mask & U64_MAX;
     const end = this.end & ~mask;
     return start <= end ? new MemoryRange(start, end) : MemoryRange.EMPTY;
+  }
+
+  /** Upstream `Display`: `0x1000-0x2000`. (Our {@link MemoryRange.toString} is `0x1000..0x2000`.) */
+  display(): string {
+    return displayRange(this.start, this.end);
+  }
+
+  /** Upstream derived `Debug` (`{:?}`): `MemoryRange { start: 4096, end: 8192 }`. */
+  debug(): string {
+    return debugRange(this.start, this.end);
+  }
+
+  /** Upstream derived `Debug` as `{:#x?}` prints it: one `0x` hex field per line. */
+  debugAltHex(): string {
+    return debugAltHexRange(this.start, this.end);
   }
 
   /** `0x1000..0x3000`: lowercase hex in Rust's range notation, for logs and error details. */
