@@ -31,6 +31,7 @@ import {
   uintFromText,
 } from '../format/json-read.js';
 import { quoteInput } from '../format/json-text.js';
+import { U64_MAX } from '../memory/u64.js';
 import { nvmeInterruptState, nvmeManagerStateFromJson } from '../usermode/nvme-interrupts.js';
 
 /** `readObject` of the JSON reading kit with `_` comment keys allowed, as every scenario object allows them. */
@@ -190,7 +191,6 @@ export type Corruption =
       delta: bigint;
     };
 
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
 /**
  * Shallow, field-by-field merge: every top-level key of `override` replaces the base's value
