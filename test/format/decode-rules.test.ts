@@ -80,6 +80,12 @@ describe('rejected inputs fail with the mesh error, offset and field path', () =
     ['fixed64 overrun', '310001', 'eof_fixed64', 'eof parsing a fixed64', 1, '<field 6>'],
     ['fixed32 overrun in a nested message', '0a02 2d00', 'eof_fixed32', 'eof parsing a fixed32', 3, 'partition_memory[0].<field 5>'],
     ['length-delimited overrun', '0a0500', 'eof_byte_array', 'eof parsing a byte array', 1, 'partition_memory'],
+    // Mutant: mesh-reader take()'s `this.hi !== 0 ||` dropped, which would compare only the low
+    // 32 bits (1) with the one byte left and accept.
+    ['length 2^32 + 1 (low 32 bits 1) with one byte left', '2a 8180808010 ff', 'eof_byte_array', 'eof parsing a byte array', 1, '<field 5>'],
+    ['length 2^32 + 1 of a known message', '0a 8180808010 00', 'eof_byte_array', 'eof parsing a byte array', 1, 'partition_memory'],
+    // Mutant: the resource-count test `this.lo === 0 && this.hi === 0` with its high half dropped.
+    ['mesh message with a resource count of 2^32 (low 32 bits zero)', '2e 8080808010 00', 'invalid_resource_range', 'invalid resource range', 1, '<field 5>'],
     ['nested length overruns its parent, not the buffer', '0a02 0a05 0000000000', 'eof_byte_array', 'eof parsing a byte array', 3, 'partition_memory[0].range'],
     ['truncated varint inside a packed list', '1a02 0180', 'eof_varint', 'eof parsing a varint', 3, 'cpus_with_mapped_interrupts_no_io'],
     ['11th varint byte', '18 ffffffffffffffffff ff01', 'varint_too_big', 'varint too big', 1, 'cpus_with_mapped_interrupts_no_io'],
@@ -98,6 +104,16 @@ describe('rejected inputs fail with the mesh error, offset and field path', () =
     expect(e.message).toContain(`at offset ${offset}`);
   });
 
+  // Mutants: DecodeError's message suffix `this.path === '' ? '' : ` (${this.path})`` (each
+  // branch, the test and both strings).
+  test.each([
+    ['a top-level key: no path', '80', 'eof parsing a varint at offset 0'],
+    ['a nested field: the path in parentheses', '0a02 0a05', 'eof parsing a byte array at offset 3 (partition_memory[0].range)'],
+    ['an unknown field with a wire type', '5c', 'unknown wire type 4 at offset 0 (<field 11>)'],
+  ])('the message of %s', (_name, bytes, message) => {
+    expect(() => decodeSavedState(hex(bytes))).toThrow(expect.objectContaining({ message }));
+  });
+
   test('the Debug form is what openhcl_boot prints inside its panic', () => {
     const e = (() => {
       try {
@@ -110,7 +126,15 @@ describe('rejected inputs fail with the mesh error, offset and field path', () =
     expect(e.meshVariant).toBe('UnknownWireType(3)');
   });
 
-  test('input that is not bytes is a DecodeError, not a TypeError', () => {
-    expect(() => decodeSavedState('0a00' as unknown as Uint8Array)).toThrow(DecodeError);
+  // Mutant: the `instanceof Uint8Array` guard dropped. A string then fails later with another
+  // code, and an array of numbers decodes as if it were bytes.
+  test.each([
+    ['a hex string', '0a00'],
+    ['an array of byte values', [0x18, 0x03]],
+    ['an ArrayBuffer', new Uint8Array([0x18, 0x03]).buffer],
+  ])('input that is not bytes (%s) is a not_bytes DecodeError at offset 0, not a TypeError', (_name, input) => {
+    expect(() => decodeSavedState(input as unknown as Uint8Array)).toThrow(
+      expect.objectContaining({ code: 'not_bytes', offset: 0, message: 'input is not a byte array at offset 0' }),
+    );
   });
 });

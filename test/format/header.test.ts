@@ -89,6 +89,37 @@ describe('layout', () => {
   test('fewer than 32 bytes is a typed error', () => {
     expect(() => decodeHeader(new Uint8Array(31))).toThrow(expect.objectContaining({ code: 'short_header' }));
   });
+
+  // Mutants: the message's `typeof v === 'bigint' ? String(v) : describeValue(v)` → always
+  // describeValue ("bigint 18446744073709551616n"), or the field name dropped.
+  test('an out-of-range bigint is printed in decimal, a non-bigint described, and the field named', () => {
+    const refusal = (h: PersistedStateHeader) => {
+      try {
+        encodeHeader(h);
+      } catch (e) {
+        return e instanceof HeaderError ? { code: e.code, field: e.field, message: e.message } : e;
+      }
+      throw new Error('encodeHeader accepted it');
+    };
+    expect(refusal({ ...SAMPLE, protobufRegionLen: 2n ** 64n })).toEqual({
+      code: 'value_out_of_range',
+      field: 'protobuf_region_len',
+      message: 'header protobuf_region_len: 18446744073709551616 is not a u64 bigint',
+    });
+    expect(refusal({ ...SAMPLE, magic: -1n })).toEqual({ code: 'value_out_of_range', field: 'magic', message: 'header magic: -1 is not a u64 bigint' });
+    expect(refusal({ ...SAMPLE, protobufPayloadLen: 330 as unknown as bigint })).toEqual({
+      code: 'value_out_of_range',
+      field: 'protobuf_payload_len',
+      message: 'header protobuf_payload_len: number 330 is not a u64 bigint',
+    });
+  });
+
+  // Mutants: the short-header error's field `''` → "Stryker was here!", its message emptied.
+  test('a short buffer names no field and says how many bytes it got', () => {
+    expect(() => decodeHeader(new Uint8Array(31))).toThrow(
+      expect.objectContaining({ code: 'short_header', field: '', message: 'a persisted-state header is 32 bytes; got 31' }),
+    );
+  });
 });
 
 describe('in guest memory', () => {
@@ -107,6 +138,16 @@ describe('in guest memory', () => {
       status: 'no_magic',
       header: { magic: 0n, protobufBase: 0n, protobufRegionLen: 0n, protobufPayloadLen: 0n },
     });
+  });
+
+  // Mutants: each argument name (e.g. 'writeHeader(memory)' → "") in the ArgumentError.
+  test.each([
+    ['readHeader(memory)', () => readHeader({} as GuestMemory, 0n)],
+    ['readHeader(gpa)', () => readHeader(new GuestMemory(), 0 as unknown as bigint)],
+    ['writeHeader(memory)', () => writeHeader({} as GuestMemory, 0n, SAMPLE)],
+    ['writeHeader(gpa)', () => writeHeader(new GuestMemory(), 0 as unknown as bigint, SAMPLE)],
+  ] as const)('a bad argument to %s is an ArgumentError naming it', (argument, call) => {
+    expect(call).toThrow(expect.objectContaining({ code: 'bad_argument', argument }));
   });
 
   test('a draft-magic header is reported as such, not as no magic', () => {
