@@ -38,24 +38,8 @@ import {
 } from './address-space-types.js';
 import { BootPanic, asPanics } from './panic.js';
 
-export {
-  AddressSpaceError,
-  MAX_ADDRESS_SPACE_ENTRIES,
-  MAX_VTL2_RAM_RANGES,
-  RESERVED_LIST_CAPACITY,
-  debugRange,
-  debugRangePlain,
-  debugUsage,
-  usageToVtlType,
-  type AddressRange,
-  type AddressSpaceErrorCode,
-  type AddressSpaceErrorFields,
-  type AddressSpaceInit,
-  type AddressUsage,
-  type AllocatableUsage,
-  type AllocationPolicy,
-  type BuilderRamEntry,
-} from './address-space-types.js';
+/** Everything the manager's types file holds, by this module's older import path. */
+export * from './address-space-types.js';
 
 const U64_LIMIT = 1n << 64n;
 const U32_LIMIT = 2 ** 32;
