@@ -19,6 +19,7 @@ export default {
     'src/memory/range-algebra-error.ts',
     'src/memory/range-walk.ts',
     'src/boot/persisted.ts',
+    'src/boot/restore-checks.ts',
   ],
   // The sandbox needs the sources, tests, vectors and docs the tests read; not build output.
   ignorePatterns: ['dist', 'docs/api', 'reports', 'coverage'],

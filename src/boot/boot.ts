@@ -17,6 +17,7 @@ import { freshVtl2Ram, type Vtl2RamEntry } from './host-ram.js';
 import { parseHostDeviceTree } from './host-dt-checks.js';
 import { dtErrorPanic, selectMmio } from './mmio.js';
 import { BootPanic, asPanic, type PanicKind } from './panic.js';
+import type { TrailRecorder } from './decision-trail.js';
 import { readPersistedHeader, topologyFromPersistedState } from './persisted.js';
 import { pickPrivatePoolSize } from './pool-size.js';
 import { sidecarAction, type SidecarAction } from './sidecar.js';
@@ -126,10 +127,15 @@ export type BootResult = BootSuccess | BootPanicResult;
  * inputs.ts guarantee): u64 arithmetic on them wraps as in the shipped release-profile boot
  * shim (see src/boot/wrapping.ts), and wherever the wrapped value leads upstream to a panic,
  * that panic is the result.
+ *
+ * `trail` (what `bootWithTrail` passes) hears each check as it is made, in upstream order; without
+ * it nothing is recorded and nothing is formatted for it.
  */
-export function boot(inputs: BootInputs, memory: GuestMemory): BootResult {
+export function boot(inputs: BootInputs, memory: GuestMemory, trail?: TrailRecorder): BootResult {
   const { shim } = inputs;
-  const header = readPersistedHeader(shim, memory);
+  // The header's checks are held back until the host DT has parsed, which upstream does first.
+  const held: Parameters<TrailRecorder>[] | undefined = trail && [];
+  const header = readPersistedHeader(shim, memory, held && ((...step) => held.push(step)));
   const attemptedPath = header.read === undefined ? 'host' : 'persisted';
   let bumpHeap: BumpHeapStats | undefined;
   const persistedHeader = header.read?.header;
@@ -137,10 +143,14 @@ export function boot(inputs: BootInputs, memory: GuestMemory): BootResult {
     // Upstream parses the host DT before it reads the header; the header read has no effect on
     // memory, so reading it first only lets a DT panic report the path the header would choose.
     const parsed = { ...inputs, host: parseHostDeviceTree(inputs.host) };
+    if (trail !== undefined) {
+      trail('host_dt', 'pass', `${parsed.host.cpuCount} CPU(s), ${parsed.host.memory.length} memory entries`);
+      for (const step of held!) trail(...step);
+    }
     const success =
       header.read === undefined
-        ? freshBoot(parsed, header.reason)
-        : restoreBoot(parsed, memory, header.read.header, (stats) => (bumpHeap = stats));
+        ? freshBoot(parsed, header.reason, trail)
+        : restoreBoot(parsed, memory, header.read.header, (stats) => (bumpHeap = stats), trail);
     if (persistedHeader !== undefined) success.persistedHeader = persistedHeader;
     if (bumpHeap !== undefined) success.bumpHeap = bumpHeap;
     return success;
@@ -165,14 +175,20 @@ type Topology = Pick<BootSuccess, 'vtl2Ram' | 'vtl0Mmio' | 'vtl2Mmio' | 'poolRan
 };
 
 /** Fresh path (upstream `topology_from_host_dt`): the topology from the host. */
-function freshBoot(inputs: BootInputs, reason: string): BootSuccess {
+function freshBoot(inputs: BootInputs, reason: string, trail: TrailRecorder | undefined): BootSuccess {
   const { shim, host, cmdline } = inputs;
   const vtl2Ram = freshVtl2Ram(shim, host);
+  trail?.('vtl2_ram', 'pass', `${vtl2Ram.length} range(s) (allocation mode ${host.memoryAllocationMode.kind}): ${ranges(vtl2Ram.map((e) => e.range))}`);
   const { vtl0Mmio, vtl2Mmio } = selectMmio(shim, host);
+  trail?.('mmio', 'pass', `VTL0 MMIO ${ranges(vtl0Mmio)}; VTL2 MMIO ${ranges(vtl2Mmio)}`);
   const [persistedSpan] = shim.persistedState.splitAtOffset(PERSISTED_SPAN_FRESH);
+  trail?.('fresh_span', 'pass', `${ranges([persistedSpan])} reserved (header page + 19 payload pages) in ${ranges([shim.persistedState])}`);
   const space = initOrPanic(addressSpaceInit(shim, vtl2Ram, persistedSpan, []));
+  trail?.('address_space', 'pass', `VTL2 RAM ${ranges(vtl2Ram.map((e) => e.range))}`);
   const poolRanges = shim.isolation === 'None' ? allocatePool(space, vtl2Ram, host, cmdline) : [];
-  return finish(inputs, 'host', reason, { vtl2Ram, vtl0Mmio, vtl2Mmio, poolRanges, sidecarExcludedCpus: [], space });
+  if (shim.isolation !== 'None') trail?.('private_pool', 'skip', `isolated (${shim.isolation}): no private pool`);
+  else trail?.('private_pool', 'pass', poolRanges.length === 0 ? 'none asked for' : ranges(poolRanges));
+  return finish(inputs, 'host', reason, { vtl2Ram, vtl0Mmio, vtl2Mmio, poolRanges, sidecarExcludedCpus: [], space }, trail);
 }
 
 /** Restore path (upstream `topology_from_persisted_state`): the topology from persisted state. */
@@ -181,14 +197,17 @@ function restoreBoot(
   memory: GuestMemory,
   header: PersistedStateHeader,
   onHeap: (stats: BumpHeapStats) => void,
+  trail: TrailRecorder | undefined,
 ): BootSuccess {
   const { shim, host } = inputs;
-  const t = topologyFromPersistedState(shim, host, memory, header, onHeap);
+  const t = topologyFromPersistedState(shim, host, memory, header, onHeap, trail);
   const space = initOrPanic(addressSpaceInit(shim, t.vtl2Ram, t.persistedSpan, t.poolRanges));
+  trail?.('address_space', 'pass', `VTL2 RAM ${ranges(t.vtl2Ram.map((e) => e.range))}; persisted span ${ranges([t.persistedSpan])}; pool ${ranges(t.poolRanges)}`);
   // `read_from_dt` takes the VMBus connection IDs from the host's nodes after either topology
   // (mod.rs:1141-1152); only the restore path has not asked for the nodes before.
   if (host.vmbusVtl0 === null) throw dtErrorPanic('Vtl0Vmbus');
   if (host.vmbusVtl2 === null) throw dtErrorPanic('Vtl2Vmbus');
+  trail?.('vmbus_nodes', 'pass', `VTL0 connection ${host.vmbusVtl0.connectionId}, VTL2 connection ${host.vmbusVtl2.connectionId}`);
   return finish(inputs, 'persisted', 'valid magic', {
     vtl2Ram: t.vtl2Ram,
     vtl0Mmio: t.vtl0Mmio,
@@ -196,7 +215,7 @@ function restoreBoot(
     poolRanges: t.poolRanges,
     sidecarExcludedCpus: t.sidecarExclusion,
     space,
-  });
+  }, trail);
 }
 
 /**
@@ -281,12 +300,13 @@ function debugPoolConfig(c: GpaPoolConfig): string {
 }
 
 /** The rest of `read_from_dt` and `shim_main`: sidecar, VMBus ids, and what the kernel and usermode are told. */
-function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, t: Topology): BootSuccess {
+function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, t: Topology, trail: TrailRecorder | undefined): BootSuccess {
   const { host } = inputs;
   const vtl2Ranges = t.space.vtl2Ranges();
   const { entries: e820, extUsed: e820ExtUsed } = buildE820(vtl2Ranges);
+  trail?.('e820', 'pass', `${e820.length} entries${e820ExtUsed ? ' (spilled into the extension table)' : ''}`);
   const partitionRam = [...host.memory].sort((a, b) => (a.range.start < b.range.start ? -1 : a.range.start > b.range.start ? 1 : 0));
-  return {
+  const success: BootSuccess = {
     path,
     reason,
     vtl2Ram: t.vtl2Ram,
@@ -305,5 +325,18 @@ function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, 
     memoryAllocationMode: host.memoryAllocationMode,
     vmbusConnectionIds: { vtl0: host.vmbusVtl0?.connectionId ?? null, vtl2: host.vmbusVtl2?.connectionId ?? null },
   };
+  if (trail !== undefined) {
+    trail('openhcl_map', 'pass', `${success.openhclMemoryMap.length} nodes`);
+    const cpus = success.sidecarExcludedCpus;
+    trail('sidecar', 'info', cpus.length === 0 ? success.sidecarAction : `${success.sidecarAction} (CPUs ${cpus.slice(0, 8).join(', ')}${cpus.length > 8 ? `, … (${cpus.length - 8} more)` : ''} start in the kernel)`);
+  }
+  return success;
+}
+
+/** `0x8000000..0x8014000, …`: ranges as the trail shows them, at most a few (a list may be long). */
+function ranges(list: readonly MemoryRange[]): string {
+  if (list.length === 0) return 'none';
+  const shown = list.slice(0, 8).map((r) => `${hex(r.start)}..${hex(r.end)}`).join(', ');
+  return list.length > 8 ? `${shown}, … (${list.length - 8} more)` : shown;
 }
 

@@ -2,7 +2,8 @@
  * src/boot — the emulated openhcl_boot: from the image's layout (ShimParams),
  * the host device tree, the command line and VTL2 memory, the topology on the
  * fresh path or the restore path, and what the kernel and usermode are told.
- * Where the real boot shim panics, the result says so (`BootPanicResult`).
+ * Where the real boot shim panics, the result says so (`BootPanicResult`); `inspectBytes` tells
+ * what it would trip over in a region dump without a boot, quoting the same panic texts.
  */
 export { boot, PERSISTED_SPAN_FRESH, type BootInputs, type BootPanicResult, type BootResult, type BootSuccess } from './boot.js';
 export {
@@ -22,6 +23,7 @@ export {
   type BuilderRamEntry,
 } from './address-space.js';
 export { BUMP_HEAP_CAPACITY, type BumpHeapStats } from './bump-heap.js';
+export { TRAIL_CHECKS, bootWithTrail, pathChecks, type BootTrail, type TrailCheck, type TrailRecorder, type TrailStep } from './decision-trail.js';
 export {
   E820_INLINE_CAPACITY,
   E820_MAX_ENTRIES,
@@ -59,6 +61,20 @@ export {
 export { selectMmio, selectVtl2MmioRange, type MmioSelection } from './mmio.js';
 export { BootPanic, panicKindOf, type PanicKind } from './panic.js';
 export { readPersistedHeader, topologyFromPersistedState, type PersistedTopology } from './persisted.js';
+export {
+  capacityPanic,
+  decodeFailedPanic,
+  decodePanicText,
+  headerEntryMissingPanic,
+  headerNotAdjacentPanic,
+  payloadLenPanic,
+  protobufEntryMissingPanic,
+  regionNotContainedPanic,
+  regionUnalignedText,
+  vtl2RamMismatchPanic,
+} from './restore-checks.js';
+export { headerFields, type HeaderFieldRow } from './header-fields.js';
+export { asciiOf, inspectBytes, type Finding, type InspectMode, type InspectOptions, type Inspection } from './inspection.js';
 export { pickPrivatePoolSize, vtl2CalculateDmaHint, type DmaHintTable } from './pool-size.js';
 export { sidecarAction, type SidecarAction } from './sidecar.js';
 export type {

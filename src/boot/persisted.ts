@@ -2,7 +2,9 @@
  * The restore path: `read_persisted_region_header` and
  * `topology_from_persisted_state` (`openhcl_boot` `host_params/dt/mod.rs`), step by step and in
  * upstream order. Once a valid magic has been seen there is no fallback to the
- * host topology: every later failure is an emulated panic (`BootPanic`).
+ * host topology: every later failure is an emulated panic (`BootPanic`), whose text
+ * restore-checks.ts builds (the inspector quotes the same texts). An optional recorder hears
+ * each check as it passes (the decision trail, decision-trail.ts).
  */
 import { DecodeError } from '../format/codec-error.js';
 import { decodeSavedState } from '../format/decode.js';
@@ -11,12 +13,24 @@ import type { SavedState } from '../format/saved-state.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { MemoryRange } from '../memory/range.js';
 import { mergeAdjacentRanges } from '../memory/range-algebra.js';
-import { MemoryVtlType, igvmTypeName, isRam, isVtl2 } from '../memory/vtl-type.js';
+import { MemoryVtlType, isRam, isVtl2 } from '../memory/vtl-type.js';
+import { formatHex as hex } from '../memory/u64.js';
 import { BumpHeap, type BumpHeapStats } from './bump-heap.js';
 import { MAX_VTL2_RAM_RANGES, debugRange } from './address-space.js';
 import type { Vtl2RamEntry } from './host-ram.js';
 import { MAX_NUMA_NODES, parseHostVtl2Ram } from './host-ram.js';
-import { BootPanic, asPanics } from './panic.js';
+import { asPanics } from './panic.js';
+import {
+  capacityPanic,
+  decodeFailedPanic,
+  headerEntryMissingPanic,
+  headerNotAdjacentPanic,
+  payloadLenPanic,
+  protobufEntryMissingPanic,
+  regionNotContainedPanic,
+  vtl2RamMismatchPanic,
+} from './restore-checks.js';
+import type { TrailRecorder } from './decision-trail.js';
 import type { HostDt, ShimParams } from './types.js';
 
 const U64_MOD = 1n << 64n;
@@ -29,11 +43,13 @@ const MAX_VMBUS_MMIO = 2;
  * Upstream `read_persisted_region_header`: the header is read only when the partition is not isolated (VBS, SNP
  * and TDX ignore it without reading it: the pages may not be accepted), and
  * only its magic decides. Returns the header read, or undefined for "take the
- * fresh path" with the reason.
+ * fresh path" with the reason. `trail` (bootWithTrail's recorder) hears the isolation and magic
+ * checks.
  */
 export function readPersistedHeader(
   shim: ShimParams,
   memory: GuestMemory,
+  trail?: TrailRecorder,
 ):
   | {
       /** The header, whose magic is valid: take the restore path. */
@@ -47,10 +63,21 @@ export function readPersistedHeader(
       /** Why the fresh path, e.g. `no magic` or `isolated (Snp): header ignored`. */
       reason: string;
     } {
-  if (shim.isolation !== 'None') return { reason: `isolated (${shim.isolation}): header ignored` };
+  if (shim.isolation !== 'None') {
+    const reason = `isolated (${shim.isolation}): header ignored`;
+    trail?.('isolation', 'info', reason);
+    trail?.('magic', 'skip', 'the header is not read');
+    return { reason };
+  }
+  trail?.('isolation', 'pass', `not isolated: the header is read at ${hex(shim.persistedState.start)}`);
   const read = readHeader(memory, shim.persistedState.start);
-  if (read.status === 'valid') return { read };
-  return { reason: read.status === 'draft_magic' ? 'byte-swapped draft magic (RDHPLCHO): not the shipped magic' : 'no magic' };
+  if (read.status === 'valid') {
+    trail?.('magic', 'pass', `${hex(read.header.magic)} ("OHCLPHDR"): the restore path`);
+    return { read };
+  }
+  const reason = read.status === 'draft_magic' ? 'byte-swapped draft magic (RDHPLCHO): not the shipped magic' : 'no magic';
+  trail?.('magic', 'info', `${hex(read.header.magic)}: ${reason}; the fresh path`);
+  return { reason };
 }
 
 /** What the restore path derives from persisted state (before the address-space manager is built). */
@@ -76,7 +103,7 @@ export interface PersistedTopology {
 /**
  * Upstream `topology_from_persisted_state`, every step in order. Throws `BootPanic` wherever openhcl_boot panics; `onHeap` receives
  * the decode heap's figures as soon as the decode has run (panics after the
- * decode still report them).
+ * decode still report them); `trail` (bootWithTrail's recorder) hears each check that passed.
  */
 export function topologyFromPersistedState(
   shim: ShimParams,
@@ -84,17 +111,21 @@ export function topologyFromPersistedState(
   memory: GuestMemory,
   header: PersistedStateHeader,
   onHeap: (stats: BumpHeapStats) => void = () => {},
+  trail?: TrailRecorder,
 ): PersistedTopology {
   // 7.1: release builds wrap the addition; MemoryRange::new then asserts.
   const region = newRange(header.protobufBase, (header.protobufBase + header.protobufRegionLen) % U64_MOD);
+  trail?.('region_range', 'pass', `${span(region)} (protobuf_base ${hex(header.protobufBase)} + protobuf_region_len ${hex(header.protobufRegionLen)})`);
   // 7.2
   if (!shim.persistedState.contains(region)) {
-    throw new BootPanic('protobuf_region_not_contained', `protobuf region ${debugRange(region)} is not contained within the persisted state region ${debugRange(shim.persistedState)}`);
+    throw regionNotContainedPanic(debugRange(region), debugRange(shim.persistedState));
   }
+  trail?.('region_contained', 'pass', `region ${span(region)} within ${span(shim.persistedState)}`);
   // 7.3
   if (header.protobufPayloadLen > header.protobufRegionLen) {
-    throw new BootPanic('payload_len_gt_region_len', `protobuf payload len ${header.protobufPayloadLen} is larger than region len ${header.protobufRegionLen}`);
+    throw payloadLenPanic(header.protobufPayloadLen, header.protobufRegionLen);
   }
+  trail?.('payload_fits', 'pass', `payload ${header.protobufPayloadLen} bytes, region ${header.protobufRegionLen} bytes`);
   // 7.4: the length is bounded by 7.2/7.3 (at most the 2 MiB region), so the read is bounded.
   const heap = new BumpHeap();
   let state: SavedState;
@@ -102,14 +133,20 @@ export function topologyFromPersistedState(
     state = decodeSavedState(memory.read(region.start, header.protobufPayloadLen), { onAppend: heap.onAppend });
   } catch (e) {
     onHeap(heap.stats);
-    if (e instanceof DecodeError) throw new BootPanic('protobuf_decode_failed', `failed to decode protobuf: Error(ErrorInner { types: [], err: ${e.meshVariant} })`);
+    if (e instanceof DecodeError) throw decodeFailedPanic(e);
     throw e;
   }
   onHeap(heap.stats);
+  trail?.(
+    'decoded',
+    'pass',
+    `${header.protobufPayloadLen} bytes: ${state.partitionMemory.length} memory and ${state.partitionMmio.length} MMIO entries; decode heap ${heap.stats.bytes} of ${heap.stats.capacity} bytes`,
+  );
 
   // 7.5
   const exclusion = [...new Set([...state.cpusWithOutstandingIo, ...state.cpusWithMappedInterruptsNoIo])].sort((a, b) => a - b);
-  if (exclusion.length > MAX_CPU_COUNT) throw capacity();
+  if (exclusion.length > MAX_CPU_COUNT) throw capacityPanic();
+  trail?.('cpu_lists', 'pass', `${exclusion.length} CPU(s) to start in the kernel, at most ${MAX_CPU_COUNT}${exclusion.length === 0 ? '' : `: ${few(exclusion)}`}`);
 
   // 7.7: VTL2 RAM entries in saved order, tagged (igvm type, vnode), merged; the VTL type is ignored.
   const saved = state.partitionMemory
@@ -120,11 +157,12 @@ export function topologyFromPersistedState(
   const vtl2Ram: Vtl2RamEntry[] = asPanics(() => {
     const list: Vtl2RamEntry[] = [];
     for (const [range, tag] of mergeAdjacentRanges(saved, (a, b) => a.memType === b.memType && a.vnode === b.vnode)) {
-      if (list.length === MAX_VTL2_RAM_RANGES) throw capacity();
+      if (list.length === MAX_VTL2_RAM_RANGES) throw capacityPanic();
       list.push({ range, memType: tag.memType, vnode: tag.vnode });
     }
     return list;
   });
+  trail?.('vtl2_ram_merged', 'pass', `${saved.length} saved VTL2 RAM entries merged into ${vtl2Ram.length} (at most ${MAX_VTL2_RAM_RANGES}): ${few(vtl2Ram.map((e) => span(e.range)))}`);
 
   // 7.8: Host mode compares the merged saved RAM with the current host's unmerged VTL2 RAM.
   if (host.memoryAllocationMode.kind === 'Host') {
@@ -135,41 +173,44 @@ export function topologyFromPersistedState(
         const s = vtl2Ram[i]!;
         return h.range.start === s.range.start && h.range.end === s.range.end && h.memType === s.memType && h.vnode === s.vnode;
       });
-    if (!same) {
-      throw new BootPanic(
-        'vtl2_ram_mismatch',
-        'assertion `left == right` failed: vtl2 ram from persisted state does not match host provided ram\n' +
-          `  left: ${debugEntries(vtl2Ram)}\n right: ${debugEntries(hostRam)}`,
-      );
-    }
+    if (!same) throw vtl2RamMismatchPanic(vtl2Ram, hostRam);
+    trail?.('host_ram_match', 'pass', `the ${hostRam.length} host VTL2 RAM range(s) equal the saved ones`);
+  } else {
+    trail?.('host_ram_match', 'skip', `allocation mode ${host.memoryAllocationMode.kind}: nothing to compare`);
   }
 
   // 7.9: the FIRST entry of each type.
   const headerEntry = state.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_HEADER);
-  if (headerEntry === undefined) throw new BootPanic('persisted_header_missing', 'persisted state header missing');
+  if (headerEntry === undefined) throw headerEntryMissingPanic();
+  trail?.('header_entry', 'pass', `first VTL2_PERSISTED_STATE_HEADER entry ${span(headerEntry.range)}`);
   const protobufEntry = state.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_PROTOBUF);
-  if (protobufEntry === undefined) throw new BootPanic('persisted_protobuf_missing', 'persisted state protobuf region missing');
+  if (protobufEntry === undefined) throw protobufEntryMissingPanic();
+  trail?.('protobuf_entry', 'pass', `first VTL2_PERSISTED_STATE_PROTOBUF entry ${span(protobufEntry.range)}`);
 
   // 7.10: no custom message upstream.
   if (headerEntry.range.end !== region.start) {
-    throw new BootPanic('header_end_ne_region_start', `assertion \`left == right\` failed\n  left: ${headerEntry.range.end}\n right: ${region.start}`);
+    throw headerNotAdjacentPanic(headerEntry.range.end, region.start);
   }
+  trail?.('header_adjacent', 'pass', `the header entry ends at ${hex(headerEntry.range.end)}, where the protobuf region starts`);
 
   // 7.11
   const persistedSpan = newRange(headerEntry.range.start, protobufEntry.range.end);
+  trail?.('persisted_span', 'pass', `${span(persistedSpan)} carried over`);
 
   // 7.12: pool ranges carried over in saved order.
   const poolRanges = state.partitionMemory
     .filter((e) => e.vtlType === MemoryVtlType.VTL2_GPA_POOL)
     .map((e) => MemoryRange.unchecked(e.range.start, e.range.end));
-  if (poolRanges.length > MAX_NUMA_NODES) throw capacity();
+  if (poolRanges.length > MAX_NUMA_NODES) throw capacityPanic();
+  trail?.('pool_ranges', 'pass', `${poolRanges.length} pool range(s), at most ${MAX_NUMA_NODES}${poolRanges.length === 0 ? '' : `: ${few(poolRanges.map(span))}`}`);
 
   // 7.13: MMIO from the saved state only; unknown types dropped.
   const mmio = (type: number) =>
     state.partitionMmio.filter((e) => e.vtlType === type).map((e) => MemoryRange.unchecked(e.range.start, e.range.end));
   const vtl0Mmio = mmio(MemoryVtlType.VTL0_MMIO);
   const vtl2Mmio = mmio(MemoryVtlType.VTL2_MMIO);
-  if (vtl0Mmio.length > MAX_VMBUS_MMIO || vtl2Mmio.length > MAX_VMBUS_MMIO) throw capacity();
+  if (vtl0Mmio.length > MAX_VMBUS_MMIO || vtl2Mmio.length > MAX_VMBUS_MMIO) throw capacityPanic();
+  trail?.('mmio_ranges', 'pass', `VTL0 MMIO ${few(vtl0Mmio.map(span))}; VTL2 MMIO ${few(vtl2Mmio.map(span))} (at most ${MAX_VMBUS_MMIO} each)`);
 
   return { vtl2Ram, persistedSpan, poolRanges, vtl0Mmio, vtl2Mmio, sidecarExclusion: exclusion, state, heap: heap.stats };
 }
@@ -179,22 +220,14 @@ function newRange(start: bigint, end: bigint): MemoryRange {
   return asPanics(() => new MemoryRange(start, end));
 }
 
-
-/**
- * An `ArrayVec` overflowing its fixed capacity. These lists are filled with
- * `extend`/`collect` (the VTL2 RAM list is `vtl2_ram.extend(...)`), whose panic
- * is arrayvec's fixed text; no vector pins the text for the pool, MMIO and CPU
- * lists, so the same text is inferred there. The text names no list, hence
- * the explicit kind.
- */
-function capacity(): BootPanic {
-  return new BootPanic('capacity_exceeded', 'ArrayVec: capacity exceeded in extend/from_iter');
+/** `0x8001000..0x8014000`: a range as the trail shows it. */
+function span(r: { start: bigint; end: bigint }): string {
+  return `${hex(r.start)}..${hex(r.end)}`;
 }
 
-/** `[MemoryEntry { range: MemoryRange { start: 134217728, end: 201326592 }, mem_type: VTL2_PROTECTABLE, vnode: 0 }]`, as Rust's `{:?}` prints the list. */
-function debugEntries(entries: readonly Vtl2RamEntry[]): string {
-  const one = (e: Vtl2RamEntry) =>
-    `MemoryEntry { range: MemoryRange { start: ${e.range.start}, end: ${e.range.end} }, mem_type: ${igvmTypeName(e.memType) ?? `MemoryMapEntryType(${e.memType})`}, vnode: ${e.vnode} }`;
-  return `[${entries.map(one).join(', ')}]`;
+/** The first few items of a list for the trail (a list may hold millions), then how many more. */
+function few(items: readonly (string | number)[]): string {
+  if (items.length === 0) return 'none';
+  const shown = items.slice(0, 8).join(', ');
+  return items.length > 8 ? `${shown}, … (${items.length - 8} more)` : shown;
 }
-

@@ -7,19 +7,21 @@
  * decoder rejects, a payload too big for the region), 2 a usage error or an
  * invalid / unreadable input file.
  */
-import { DecodeError, EncodeError } from '../format/codec-error.js';
+import { decodePanicText } from '../boot/restore-checks.js';
+import { DecodeError, EncodeError, decodeErrorJson } from '../format/codec-error.js';
 import { decodeSavedState } from '../format/decode.js';
 import { encodeSavedState } from '../format/encode.js';
 import { HEADER_PAGE_SIZE } from '../format/header.js';
 import { U64_MAX } from '../format/saved-state.js';
 import { StateJsonError, savedStateFromJson } from '../format/state-json.js';
 import { formatHex as hex } from '../memory/range.js';
+import { IMAGE_LEN, RegionImageError, buildImage, startsWithMagic } from '../usermode/region-image.js';
 import { gpaOption, onePositional, parseCommandArgs } from './args.js';
 import { CliFailure, displayName, isTty, readBytes, readJson, runGuarded, usage, type Io } from './io.js';
 import { BINARY_INPUT, HEX_INPUT, MAX_INPUT_HELP, MAX_INPUT_OPTION, hexInput, maxInputOption, type InputKind } from './kit/input.js';
 import { OUTPUT_POLICY_HELP, writeFileSafely, type OutputFileOptions } from './kit/output-file.js';
 import { printJson } from './kit/output.js';
-import { IMAGE_LEN, buildImage, decodeErrorJson, decodePanicText, startsWithMagic, streamedStateJson } from './persisted-region.js';
+import { streamedStateJson } from './state-output.js';
 
 /** `vtl2-persist encode --help`. */
 export const ENCODE_USAGE = `Usage: vtl2-persist encode STATE.json [-o FILE [--force] | --hex | --json]
@@ -201,7 +203,17 @@ export function runImage(argv: readonly string[], io: Io): number {
     if (base % HEADER_PAGE_SIZE !== 0n) throw usage(`--base ${hex(base)} is not 4 KiB aligned`);
     if (base + IMAGE_LEN > U64_MAX + 1n) throw usage(`--base ${hex(base)}: the ${hex(IMAGE_LEN)}-byte region would run past the top of the address space`);
     const payload = values.payload ? readBytes(file, io, BINARY_INPUT) : encodeState(file, io, maxInputOption(values['max-input']));
-    writeBinary(io, values.output, buildImage(payload, base), 'region image', { force: values.force === true, inputs: [file] });
+    writeBinary(io, values.output, imageOrFailure(payload, base), 'region image', { force: values.force === true, inputs: [file] });
     return 0;
   });
+}
+
+/** `buildImage`, with a payload too large for the region as exit 1 and the error's own message. */
+function imageOrFailure(payload: Uint8Array, base: bigint): Uint8Array {
+  try {
+    return buildImage(payload, base);
+  } catch (e) {
+    if (e instanceof RegionImageError) throw new CliFailure(1, e.message);
+    throw e;
+  }
 }

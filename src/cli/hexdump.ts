@@ -1,6 +1,6 @@
 /**
- * Byte-rendering helpers for the CLI's dumps: space-separated hex, printable
- * ASCII, and hex text read back into bytes.
+ * Byte-rendering helpers for the CLI's dumps: space-separated hex and hex text read back into
+ * bytes (printable ASCII is `asciiOf` in src/boot/inspection.ts, which quotes a magic with it).
  */
 
 /** `4f 48 43 4c`: the bytes as two-digit hex separated by spaces; at most `max` bytes, then `…`. */
@@ -14,11 +14,6 @@ export function hexBytes(bytes: Uint8Array, max = Infinity): string {
 
 /** `00`..`ff`. */
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-/** The bytes as ASCII, `.` for anything that is not printable (0x20–0x7e). */
-export function asciiOf(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-}
 
 /**
  * Reads hex text (as `encode --hex` writes it, or a vector's `hex`): whitespace,

@@ -1,54 +1,23 @@
 /**
- * The two renderings of an `inspect` result (src/cli/inspect-findings.ts): the annotated text a firmware
+ * The two renderings of an `inspect` result (src/boot/inspection.ts): the annotated text a firmware
  * engineer reads, and the `--json` form. Split from the inspection itself so that each file stays
  * readable; neither reads input nor decides an exit code.
  */
-import { HEADER_FIELDS, HEADER_PAGE_SIZE, HEADER_SIZE, encodeHeader, type MagicStatus } from '../format/header.js';
+import { headerFields } from '../boot/header-fields.js';
+import { asciiOf, type Finding, type Inspection } from '../boot/inspection.js';
+import { decodePanicText } from '../boot/restore-checks.js';
+import { decodeErrorJson } from '../format/codec-error.js';
+import { HEADER_SIZE, encodeHeader } from '../format/header.js';
 import type { SavedState } from '../format/saved-state.js';
 import { WIRE_TYPE_NAMES, wireRowToJson, type WireRow, type WireView } from '../format/wire-walk.js';
 import { formatHex as hex, formatSize } from '../memory/range.js';
 import { igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
 import type { Palette } from './kit/palette.js';
-import { decodeErrorJson, decodePanicText, streamedStateJson } from './persisted-region.js';
-import { asciiOf, hexBytes } from './hexdump.js';
-import type { Finding, Inspection } from './inspect-findings.js';
+import { hexBytes } from './hexdump.js';
 import { displayName } from './io.js';
 import { JsonStreamArray } from './kit/output.js';
+import { streamedStateJson } from './state-output.js';
 import { streamTable, table } from './text.js';
-
-const MAGIC_MEANING: Record<MagicStatus, string> = {
-  valid: 'valid magic',
-  draft_magic: 'byte-swapped DRAFT magic, not the shipped one',
-  no_magic: 'no magic: openhcl_boot takes the fresh path',
-};
-
-/** Field-by-field description of the header (shared by the text and JSON forms). */
-function headerFields(i: Inspection): { offset: number; name: string; bytes: Uint8Array; value: bigint; decimal: string; meaning: string }[] {
-  const h = i.header!;
-  const bytes = i.headerPage!;
-  return HEADER_FIELDS.map((f) => {
-    const v = h[f.key];
-    let meaning: string;
-    switch (f.key) {
-      case 'magic':
-        meaning = `"${asciiOf(bytes.subarray(0, 8))}": ${MAGIC_MEANING[i.status!]}`;
-        break;
-      case 'protobufBase': {
-        const notes: string[] = [f.meaning];
-        if (v % HEADER_PAGE_SIZE !== 0n) notes.push(`NOT 4 KiB aligned (+${hex(v % HEADER_PAGE_SIZE)})`);
-        if (i.base !== undefined) notes.push(v >= i.base ? `base + ${hex(v - i.base)}` : `${hex(i.base - v)} below base`);
-        meaning = notes.join('; ');
-        break;
-      }
-      case 'protobufRegionLen':
-        meaning = v % HEADER_PAGE_SIZE === 0n ? `${formatSize(v)} (${v / HEADER_PAGE_SIZE} pages)` : `${formatSize(v)}, not a whole number of pages`;
-        break;
-      default:
-        meaning = v > h.protobufRegionLen ? `${formatSize(v)}: LARGER than the ${formatSize(h.protobufRegionLen)} region` : `${formatSize(v)} of the ${formatSize(h.protobufRegionLen)} region`;
-    }
-    return { offset: f.offset, name: f.name, bytes: bytes.subarray(f.offset, f.offset + 8), value: v, decimal: f.key === 'magic' ? '' : String(v), meaning };
-  });
-}
 
 /** The machine-readable form of an inspection. */
 export function inspectionToJson(i: Inspection): Record<string, unknown> {

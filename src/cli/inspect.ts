@@ -5,24 +5,24 @@
  * decoded topology, the payload's raw wire structure under the mesh rules, and
  * (with `--shim`/`--host`) what the emulated openhcl_boot does with it.
  * This file holds the command and the boot emulation; what is found out about
- * the input is src/cli/inspect-findings.ts, how it is shown src/cli/inspect-render.ts.
+ * the input is src/boot/inspection.ts, how it is shown src/cli/inspect-render.ts.
  */
 import { boot, type BootResult } from '../boot/boot.js';
 import type { BumpHeapStats } from '../boot/bump-heap.js';
 import { InputError, parseCmdlineOptions, parseHostDt, parseShimParams } from '../boot/inputs.js';
+import { inspectBytes, type Inspection, type InspectMode } from '../boot/inspection.js';
 import type { CmdlineOptions, HostDt, ShimParams } from '../boot/types.js';
 import { HEADER_PAGE_SIZE, PERSISTED_STATE_MAGIC, encodeHeader, type PersistedStateHeader } from '../format/header.js';
 import { GuestMemory, GuestMemoryError } from '../memory/guest-memory.js';
 import { formatHex as hex } from '../memory/range.js';
 import { igvmTypeName, vtlTypeName } from '../memory/vtl-type.js';
 import { bootResultToJson } from '../sim/result-json.js';
+import { PAYLOAD_REGION_LEN } from '../usermode/region-image.js';
 import { gpaOption, onePositional, parseCommandArgs } from './args.js';
 import { palette, type Palette } from './kit/palette.js';
-import { PAYLOAD_REGION_LEN } from './persisted-region.js';
 import { badInput, displayName, readBytes, readJson, runGuarded, usage, type Io } from './io.js';
 import { BINARY_INPUT, HEX_INPUT, MAX_INPUT_OPTION, hexInput, maxInputOption, type InputKind } from './kit/input.js';
 import { printJson, printLines } from './kit/output.js';
-import { inspectBytes, type Inspection, type InspectMode } from './inspect-findings.js';
 import { inspectionLines, inspectionToJson } from './inspect-render.js';
 import { table } from './text.js';
 

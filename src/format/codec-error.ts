@@ -100,3 +100,11 @@ export class EncodeError extends Vtl2PersistError {
     this.path = path;
   }
 }
+
+/**
+ * The JSON form of a rejected payload (`decode --json`, `inspect --json`): the stable code, the
+ * upstream message and error variant, and where the decoder stopped.
+ */
+export function decodeErrorJson(e: DecodeError): Record<string, unknown> {
+  return { code: e.code, message: e.meshMessage, mesh_variant: e.meshVariant, offset: e.offset, path: e.path };
+}

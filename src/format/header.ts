@@ -31,6 +31,11 @@ export const DRAFT_MAGIC = 0x4f48_434c_5048_4452n;
 export const HEADER_SIZE = 32n;
 /** The header occupies one 4 KiB page; the payload region starts after it on a fresh boot. */
 export const HEADER_PAGE_SIZE = 0x1000n;
+/**
+ * Size of the persisted area the IGVM loader reserves at the start of VTL2 memory (2 MiB): the
+ * header page and the payload region both live inside it, so no dump of them is usefully larger.
+ */
+export const PERSISTED_AREA_LEN = 0x20_0000n;
 
 /** One header field's place and meaning, as {@link HEADER_FIELDS} lists it. */
 export interface HeaderFieldInfo {

@@ -6,7 +6,7 @@
  * JSON input is read with (`json-read.ts`, errors `JsonInputError`).
  * Depends only on src/memory.
  */
-export { DecodeError, EncodeError, type DecodeErrorCode, type EncodeErrorCode } from './codec-error.js';
+export { DecodeError, EncodeError, decodeErrorJson, type DecodeErrorCode, type EncodeErrorCode } from './codec-error.js';
 export { decodeSavedState, type DecodeOptions, type SavedStateList } from './decode.js';
 export { encodeSavedState } from './encode.js';
 export {
@@ -17,6 +17,7 @@ export {
   type HeaderFieldInfo,
   HeaderError,
   PERSISTED_STATE_MAGIC,
+  PERSISTED_AREA_LEN,
   classifyMagic,
   decodeHeader,
   encodeHeader,

@@ -384,7 +384,11 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-function describeTorn(k: number, total: number, payloadBytes: number, payloadLen: number, headerBytes: number, granularity: SweepGranularity): string {
+/**
+ * What memory held when the machine stopped after `k` of `total` store units, in words (the
+ * `torn.description` of each outcome; also used by src/sim/sweep-grid.ts for its cells).
+ */
+export function describeTorn(k: number, total: number, payloadBytes: number, payloadLen: number, headerBytes: number, granularity: SweepGranularity): string {
   if (k === 0) return 'nothing written (stopped before the save)';
   if (k === total) return 'save complete (payload and header written)';
   if (headerBytes === 0) return `payload: ${payloadBytes} of ${payloadLen} bytes written; header not written`;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildImage } from '../../src/cli/persisted-region.js';
+import { buildImage } from '../../src/usermode/region-image.js';
 import { demoState } from '../../src/cli/demo.js';
 import { runInspect } from '../../src/cli/inspect.js';
 import { encodeSavedState } from '../../src/format/encode.js';

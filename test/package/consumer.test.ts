@@ -80,7 +80,7 @@ afterAll(() => {
 
 describe('npm pack', () => {
   test('the tarball holds the built library, the bin, the proto files, the schemas, the examples and the licence', () => {
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', EXAMPLE]) expect(files).toContain(f);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/web/explorer.js', EXAMPLE]) expect(files).toContain(f);
     expect(files.filter((f) => /^dist\/format\/proto\/.+\.proto$/.test(f)).length).toBeGreaterThan(0);
     expect(files.filter((f) => /^schema\/.+\.json$/.test(f)).length).toBeGreaterThan(0);
   });

@@ -18,6 +18,8 @@ const FUNCTIONS = [
   'parseScenarioFileText', 'parseScenarioFile', 'runScenario', 'runGenerations', 'runDemo', 'verdict',
   'crashSweep', 'defaultCrashSweepScenario', 'sweepReportToJson', 'compatMatrix', 'compatReport', 'defaultCompatScenario',
   'exampleAInputs', 'exampleAMap', 'parseJsonText',
+  // the explorer's data: decision trails, maps, byte views, sweep grids
+  'bootWithTrail', 'inspectBytes', 'exploreData', 'bootMap', 'savedStateMap', 'compareMaps', 'sweepGrid', 'buildImage',
 ] as const;
 const CLASSES = ['SimulatedVm', 'GuestMemory', 'MemoryRange', 'Vtl2PersistError', 'DecodeError', 'EncodeError', 'HeaderError', 'InputError', 'CrashSweepError', 'GenerationsError', 'JsonTextError'] as const;
 

@@ -1,30 +1,50 @@
 /**
- * What `vtl2-persist inspect` finds out about one input (src/cli/inspect.ts is the command):
- * whether it is a region dump or a bare payload, the header and everything about it that
- * openhcl_boot would trip over, the decoded state and the payload's wire view. Pure: reads no
- * file, writes nothing, decides no exit code.
+ * What openhcl_boot would trip over in one persisted-state region dump or bare payload, found
+ * without running a boot: whether the input is a region dump or a bare payload, the header and
+ * every restore-path check it fails (quoting the panic texts of restore-checks.ts, the ones the
+ * boot shim throws), the decoded state and the payload's wire view. `vtl2-persist inspect`
+ * (src/cli/inspect.ts) and the explorer page render it. Pure: reads no file, writes nothing,
+ * decides no exit code.
  */
 import { DecodeError } from '../format/codec-error.js';
 import { decodeSavedState } from '../format/decode.js';
-import { HEADER_PAGE_SIZE, HEADER_SIZE, classifyMagic, decodeHeader, type MagicStatus, type PersistedStateHeader } from '../format/header.js';
+import { HEADER_PAGE_SIZE, HEADER_SIZE, PERSISTED_AREA_LEN, classifyMagic, decodeHeader, type MagicStatus, type PersistedStateHeader } from '../format/header.js';
 import { U64_MAX, type SavedState } from '../format/saved-state.js';
 import { walkWire, type WireView } from '../format/wire-walk.js';
 import { formatHex as hex } from '../memory/range.js';
 import { MemoryVtlType } from '../memory/vtl-type.js';
-import { PERSISTED_AREA_LEN, decodePanicText } from './persisted-region.js';
-import { asciiOf } from './hexdump.js';
+import {
+  decodePanicText,
+  headerEntryMissingPanic,
+  headerNotAdjacentPanic,
+  payloadLenPanic,
+  protobufEntryMissingPanic,
+  regionNotContainedPanic,
+  regionUnalignedText,
+} from './restore-checks.js';
+
+/** The bytes as ASCII, `.` for anything that is not printable (0x20–0x7e): how a magic is quoted. */
+export function asciiOf(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+}
 
 /** Something about the input worth telling: `error` = openhcl_boot would panic on it or a writer is broken. */
 export interface Finding {
+  /** Stable id of the finding, e.g. `payload_len_gt_region_len`, `draft_magic`. */
   code: string;
+  /** `error`: openhcl_boot would panic (or the writer is broken); `warning`: suspicious; `info`: worth knowing. */
   severity: 'error' | 'warning' | 'info';
+  /** The finding in words, quoting the panic text where there is one. */
   message: string;
 }
 
 /** Everything `inspect` found out about one input. */
 export interface Inspection {
+  /** The input's name as given (`-` for standard input). */
   file: string;
+  /** The input's length in bytes. */
   size: number;
+  /** A region dump (header page first) or a bare payload. */
   kind: 'region' | 'payload';
   /** Why the input was taken as a region dump or a payload. */
   detection: string;
@@ -32,21 +52,47 @@ export interface Inspection {
   base: bigint | undefined;
   /** Whether `base` came from the shim rather than --base. */
   baseFromShim: boolean;
+  /** The 32-byte header of a region dump. */
   header: PersistedStateHeader | undefined;
+  /** What the header's magic is. */
   status: MagicStatus | undefined;
   /** The first page of a region dump (at most 4 KiB). */
   headerPage: Uint8Array | undefined;
   /** Where the payload was taken from, or undefined when the dump does not hold it. */
-  payloadAt: { fileOffset: number; gpa: bigint | undefined } | undefined;
+  payloadAt:
+    | {
+        /** Offset of the payload's first byte in the input. */
+        fileOffset: number;
+        /** Its guest-physical address (protobuf_base), unknown for a bare payload. */
+        gpa: bigint | undefined;
+      }
+    | undefined;
+  /** The payload bytes (of a region dump: those the dump holds, at most the declared length). */
   payload: Uint8Array | undefined;
+  /** Everything worth telling, in the order the checks ran. */
   findings: Finding[];
+  /** The payload as the real decoder reads it, when it accepts it. */
   decoded: SavedState | undefined;
+  /** Why the real decoder rejects the payload, when it does. */
   decodeError: DecodeError | undefined;
+  /** The payload's fields under mesh_protobuf's wire rules, up to a decode error. */
   wire: WireView | undefined;
 }
 
 /** How detection is steered: automatic, or forced by --payload / --region. */
 export type InspectMode = 'auto' | 'payload' | 'region';
+
+/** How {@link inspectBytes} reads its input. */
+export interface InspectOptions {
+  /** The input's name, for the report (default `-`). */
+  file?: string;
+  /** GPA of the input's first byte (--base): locates the payload and the persisted area. */
+  base?: bigint;
+  /** Automatic detection, or forced (default `auto`). */
+  mode?: InspectMode;
+  /** Where the shim reads the header (persisted_state.start): a region dump's base when `base` is absent. */
+  shimBase?: bigint;
+}
 
 /** Values OpenHCL could have written: aligned base, a region of at most the persisted area, payload within it. */
 function plausibleHeader(h: PersistedStateHeader): boolean {
@@ -75,10 +121,14 @@ function detect(bytes: Uint8Array, mode: InspectMode): { kind: 'region' | 'paylo
   };
 }
 
-/** Inspects the bytes of one input. Pure: reads nothing, writes nothing, never throws for bad input. */
+/**
+ * Inspects the bytes of one input: what openhcl_boot would make of it, without a boot (no shim
+ * or host needed; `boot` with `--shim`/`--host` is the full answer). Pure: reads nothing, writes
+ * nothing, never throws for bad input.
+ */
 export function inspectBytes(
   bytes: Uint8Array,
-  options: { file?: string; base?: bigint; mode?: InspectMode; shimBase?: bigint } = {},
+  options: InspectOptions = {},
 ): Inspection {
   const { kind, why } = detect(bytes, options.mode ?? 'auto');
   // A region dump without --base sits where the boot emulation puts it: at the shim's persisted_state.start.
@@ -141,19 +191,19 @@ function regionFindings(bytes: Uint8Array, result: Inspection, add: (s: Finding[
   const rl = h.protobufRegionLen;
   const pl = h.protobufPayloadLen;
   if (pb % HEADER_PAGE_SIZE !== 0n) {
-    add(sev, 'unaligned_base', `protobuf_base ${hex(pb)} is not 4 KiB aligned: openhcl_boot panics (assertion failed: range.start & (PAGE_SIZE - 1) == 0)`);
+    add(sev, 'unaligned_base', `protobuf_base ${hex(pb)} is not 4 KiB aligned: openhcl_boot panics (${regionUnalignedText('start')})`);
   }
   const regionEnd = pb + rl;
   if (regionEnd > U64_MAX) {
     add(sev, 'region_wraps', `protobuf_base + protobuf_region_len = ${hex(regionEnd)} overflows 2^64 (wraps to ${hex(regionEnd & U64_MAX)}): openhcl_boot panics building the region`);
   } else if (regionEnd % HEADER_PAGE_SIZE !== 0n) {
-    add(sev, 'region_end_unaligned', `the payload region ends at ${hex(regionEnd)}, not 4 KiB aligned: openhcl_boot panics (assertion failed: range.end & (PAGE_SIZE - 1) == 0)`);
+    add(sev, 'region_end_unaligned', `the payload region ends at ${hex(regionEnd)}, not 4 KiB aligned: openhcl_boot panics (${regionUnalignedText('end')})`);
   }
   if (pl > rl) {
     add(
       sev,
       'payload_len_gt_region_len',
-      `protobuf_payload_len ${hex(pl)} (${pl}) is larger than protobuf_region_len ${hex(rl)} (${rl}): openhcl_boot panics "protobuf payload len ${pl} is larger than region len ${rl}"`,
+      `protobuf_payload_len ${hex(pl)} (${pl}) is larger than protobuf_region_len ${hex(rl)} (${rl}): openhcl_boot panics "${payloadLenPanic(pl, rl).message}"`,
     );
   }
   if (base !== undefined) {
@@ -163,7 +213,7 @@ function regionFindings(bytes: Uint8Array, result: Inspection, add: (s: Finding[
       add(
         sev,
         'region_outside_persisted_area',
-        `the payload region [${hex(pb)}, ${hex(regionEnd)}) is not inside the 2 MiB persisted area [${hex(base)}, ${hex(areaEnd)}): openhcl_boot panics "protobuf region … is not contained within the persisted state region …"`,
+        `the payload region [${hex(pb)}, ${hex(regionEnd)}) is not inside the 2 MiB persisted area [${hex(base)}, ${hex(areaEnd)}): openhcl_boot panics "${regionNotContainedPanic('…', '…').message}"`,
       );
     } else if (pb < base + HEADER_PAGE_SIZE) {
       add('warning', 'region_overlaps_header', `the payload region starts at ${hex(pb)}, inside the header page [${hex(base)}, ${hex(base + HEADER_PAGE_SIZE)})`);
@@ -216,17 +266,22 @@ function decodeFindings(result: Inspection, add: (s: Finding['severity'], code: 
   const headerEntry = s.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_HEADER);
   const protobufEntry = s.partitionMemory.find((e) => e.vtlType === MemoryVtlType.VTL2_PERSISTED_STATE_PROTOBUF);
   if (headerEntry === undefined) {
-    add(sev, 'no_header_entry', 'partition_memory has no VTL2_PERSISTED_STATE_HEADER entry: the restore path panics "persisted state header missing"');
+    add(sev, 'no_header_entry', `partition_memory has no VTL2_PERSISTED_STATE_HEADER entry: the restore path panics "${headerEntryMissingPanic().message}"`);
   } else if (protobufEntry === undefined) {
-    add(sev, 'no_protobuf_entry', 'partition_memory has no VTL2_PERSISTED_STATE_PROTOBUF entry: the restore path panics "persisted state protobuf region missing"');
+    add(sev, 'no_protobuf_entry', `partition_memory has no VTL2_PERSISTED_STATE_PROTOBUF entry: the restore path panics "${protobufEntryMissingPanic().message}"`);
   } else if (result.header !== undefined && headerEntry.range.end !== result.header.protobufBase) {
     add(
       sev,
       'header_entry_end_ne_protobuf_base',
-      `the saved VTL2_PERSISTED_STATE_HEADER entry ends at ${hex(headerEntry.range.end)} but protobuf_base is ${hex(result.header.protobufBase)}: the restore path panics (assertion \`left == right\` failed)`,
+      `the saved VTL2_PERSISTED_STATE_HEADER entry ends at ${hex(headerEntry.range.end)} but protobuf_base is ${hex(result.header.protobufBase)}: the restore path panics (${firstLine(headerNotAdjacentPanic(headerEntry.range.end, result.header.protobufBase).message)})`,
     );
   }
   if (headerEntry !== undefined && result.base !== undefined && result.kind === 'region' && headerEntry.range.start !== result.base) {
     add('warning', 'header_entry_not_at_base', `the saved VTL2_PERSISTED_STATE_HEADER entry starts at ${hex(headerEntry.range.start)}, not at --base ${hex(result.base)}`);
   }
+}
+
+/** A multi-line panic's first line: the assertion, without the values the finding already gives. */
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]!;
 }
