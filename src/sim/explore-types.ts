@@ -43,6 +43,8 @@ export interface MemoryMapJson {
   title: string;
   /** Sorted by start (then end). A boot's ranges never overlap; a saved state's may (it is input). */
   ranges: MapRangeJson[];
+  /** Ranges left out past the cap (src/sim/memory-map-model.ts `MAX_MAP_RANGES`); absent when none were. */
+  omitted?: number;
 }
 
 /** How a range differs between two maps. */

@@ -80,6 +80,6 @@ export { DEMO_CPUS, DEMO_VM, carriedOver, demoJson, demoState, runDemo, verdict,
 export { exampleAInputs, exampleAMap } from './examples.js';
 export { exploreData, type ExploreOptions, type ExploreSource } from './explore-data.js';
 export { DEFAULT_SHOWN_BYTES, byteView } from './explore-bytes.js';
-export { bootMap, compareMaps, mapKindOf, savedStateMap } from './memory-map-model.js';
+export { MAX_MAP_RANGES, bootMap, compareMaps, mapKindOf, savedStateMap } from './memory-map-model.js';
 export { sweepGrid } from './sweep-grid.js';
 export type * from './explore-types.js';

@@ -53,10 +53,22 @@ function toJson(r: RawRange): MapRangeJson {
   };
 }
 
+/**
+ * Most ranges a map holds. A boot's map has at most a few hundred (64 VTL2 RAM ranges, the MMIO,
+ * the reserved pieces); a saved state is input and a 2 MiB payload can list a million entries,
+ * which no figure can show and whose JSON alone would be ~100 MB. Past the cap the map keeps the
+ * first ranges in address order and says how many it left out (`omitted`, and in the title).
+ */
+export const MAX_MAP_RANGES = 1024;
+
 /** Sorted by start, then end (stable otherwise); ranges whose end is below their start are left out. */
 function mapOf(title: string, ranges: RawRange[]): MemoryMapJson {
   const kept = ranges.filter((r) => r.end >= r.start);
   kept.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
+  if (kept.length > MAX_MAP_RANGES) {
+    const omitted = kept.length - MAX_MAP_RANGES;
+    return { title: `${title} (the first ${MAX_MAP_RANGES} of ${kept.length} ranges)`, ranges: kept.slice(0, MAX_MAP_RANGES).map(toJson), omitted };
+  }
   return { title, ranges: kept.map(toJson) };
 }
 

@@ -6,7 +6,7 @@ import { MemoryVtlType, vtlTypeName } from '../../src/memory/vtl-type.js';
 import { savedStateFromJson } from '../../src/format/state-json.js';
 import { exampleAInputs } from '../../src/sim/examples.js';
 import type { MemoryMapJson } from '../../src/sim/explore-types.js';
-import { bootMap, compareMaps, mapKindOf, savedStateMap } from '../../src/sim/memory-map-model.js';
+import { MAX_MAP_RANGES, bootMap, compareMaps, mapKindOf, savedStateMap } from '../../src/sim/memory-map-model.js';
 import { parseScenarioFile, resolveBootInputs } from '../../src/sim/scenario-file.js';
 
 const state = savedStateFromJson(JSON.parse(readFileSync(new URL('../../docs/examples/state.json', import.meta.url), 'utf8')));
@@ -141,5 +141,30 @@ describe('compareMaps', () => {
       ['moved', '0x1000', '0x1000'],
       ['moved', '0x8000', '0x8000'],
     ]);
+  });
+});
+
+describe('a saved map is capped: a 2 MiB payload can list a million entries', () => {
+  // Mutant killed: the cap removed (a million-entry dump then puts ~100 MB of map JSON in the
+  // explorer page), or applied one range early or late.
+  const entries = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ range: { start: BigInt(i) * 0x1000n, end: BigInt(i + 1) * 0x1000n }, vnode: 0, vtlType: MemoryVtlType.VTL2_RAM, igvmType: 0 }));
+  const withEntries = (n: number) => ({ ...state, partitionMemory: entries(n), partitionMmio: [] });
+
+  test('at the cap every range is kept and nothing is said', () => {
+    const m = savedStateMap(withEntries(MAX_MAP_RANGES), 'm');
+    expect(m.ranges).toHaveLength(MAX_MAP_RANGES);
+    expect(m.omitted).toBeUndefined();
+    expect(m.title).toBe('m');
+  });
+
+  test('past it the first ranges in address order are kept and the rest counted', () => {
+    // Given in reverse: the cap keeps the lowest addresses, not the first entries listed.
+    const m = savedStateMap({ ...state, partitionMemory: entries(MAX_MAP_RANGES + 5).reverse(), partitionMmio: [] }, 'm');
+    expect(m.ranges).toHaveLength(MAX_MAP_RANGES);
+    expect(m.omitted).toBe(5);
+    expect(m.title).toBe(`m (the first ${MAX_MAP_RANGES} of ${MAX_MAP_RANGES + 5} ranges)`);
+    expect(m.ranges[0]!.start).toBe('0x0');
+    expect(m.ranges[MAX_MAP_RANGES - 1]!.end).toBe(`0x${(MAX_MAP_RANGES * 0x1000).toString(16)}`);
   });
 });
