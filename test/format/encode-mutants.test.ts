@@ -31,6 +31,9 @@ describe('every refusal is an EncodeError whose message names the path and says 
   test.each<[string, SavedState, string, string, string]>([
     // Mutant: the state message emptied.
     ['a null state', loose(null), 'missing_field', 'state', 'state: expected a SavedState object'],
+    // Mutant: `typeof state !== 'object'` → false (only null caught): a number reaches the list
+    // check and is refused as 'partition_memory: expected an array'.
+    ['a number as state', loose(42), 'missing_field', 'state', 'state: expected a SavedState object'],
     // Mutant: 'expected an array' emptied.
     ['a list that is not an array', loose({ ...emptySavedState(), partitionMemory: undefined }), 'missing_field', 'partition_memory', 'partition_memory: expected an array'],
     // Mutants: the element guard `e === null || typeof e !== 'object'`, as a whole (→ false,
