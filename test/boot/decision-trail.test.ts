@@ -191,6 +191,8 @@ describe('paths without a restore', () => {
     expect(outcomes(t)).toMatchObject({ isolation: 'info', magic: 'skip', private_pool: 'skip' });
     expect(t.steps.find((s) => s.check === 'isolation')!.detail).toBe('isolated (Snp): header ignored');
     expect(t.steps.find((s) => s.check === 'private_pool')!.detail).toBe('isolated (Snp): no private pool');
+    // Mutant killed: the skipped magic's detail emptied.
+    expect(t.steps.find((s) => s.check === 'magic')!.detail).toBe('the header is not read');
   });
 
   it('a fresh boot of A on empty memory: the same checks as the example, nothing skipped', () => {
@@ -213,6 +215,9 @@ describe('details that depend on the values', () => {
     const t = bootWithTrail(many.inputs, many.memory);
     expect(details(t)['cpu_lists']).toBe('11 CPU(s) to start in the kernel, at most 2048: 0, 1, 2, 3, 4, 5, 6, 7, … (3 more)');
     expect(details(t)['sidecar']).toBe('per_cpu_exclusion (CPUs 0, 1, 2, 3, 4, 5, 6, 7, … (3 more) start in the kernel)');
+    // Exactly 8 are shown whole (mutant killed: `items.length > 8` -> `>=`, "… (0 more)").
+    const eight = stage({ edit: (s) => void (s.cpusWithOutstandingIo = Array.from({ length: 8 }, (_, i) => i)) });
+    expect(details(bootWithTrail(eight.inputs, eight.memory))['cpu_lists']).toBe('8 CPU(s) to start in the kernel, at most 2048: 0, 1, 2, 3, 4, 5, 6, 7');
     const none = stage({
       edit: (s) => {
         s.cpusWithOutstandingIo = [];
