@@ -9,7 +9,7 @@
 import { formatSize } from '../../memory/range-format.js';
 import type { ByteSpanJson, ByteViewJson } from '../explore-data.js';
 import { paletteFor, type Palette, type Theme } from './palette.js';
-import { FONT, esc, num, svgOpen, textWidth } from './xml.js';
+import { FONT, esc, num, svgDocument, textWidth } from './xml.js';
 
 /** Options of {@link bytesSvg}. */
 export interface BytesSvgOptions {
@@ -200,18 +200,11 @@ export function bytesSvg(view: ByteViewJson, options: BytesSvgOptions = {}): str
   }
   const height = y + (legend.length === 0 ? 0 : 18) + PAD;
   const title = options.title ?? 'annotated bytes';
-  return [
-    svgOpen(width, height, title, 'vtl2-bytes'),
-    `<title>${esc(title)}</title>`,
-    `<rect class="background" width="100%" height="100%" fill="${pal.background}"/>`,
+  return svgDocument({ width, height, title, cls: 'vtl2-bytes', background: pal.background }, [
     options.title === undefined
       ? ''
       : `<text class="heading" x="${PAD}" y="${PAD + 8}" font-family="${FONT.sans}" font-size="13" font-weight="600" fill="${pal.text}">${esc(options.title)}</text>`,
     ...out,
     `<g class="legend">${legend.join('')}</g>`,
-    '</svg>',
-    '',
-  ]
-    .filter((s) => s !== '')
-    .join('\n');
+  ]);
 }

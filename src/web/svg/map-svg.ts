@@ -10,7 +10,7 @@ import { formatSize } from '../../memory/range-format.js';
 import { formatHex } from '../../memory/u64.js';
 import type { MapChangeJson, MapRangeJson, MapRangeKind, MemoryMapJson } from '../explore-data.js';
 import { paletteFor, type Palette, type Theme } from './palette.js';
-import { FONT, esc, num, svgOpen, textWidth } from './xml.js';
+import { FONT, esc, num, svgDocument, textWidth } from './xml.js';
 
 /** Options of {@link mapSvg} and {@link comparisonSvg}. */
 export interface MapSvgOptions {
@@ -262,18 +262,11 @@ export function mapSvg(map: MemoryMapJson, options: MapSvgOptions = {}): string 
   const legendY = (map.ranges.length === 0 ? top + 24 : l.bottom) + 16;
   const legend = legendSvg(new Set(map.ranges.map((r) => r.kind)), PAD, legendY, width - 2 * PAD, pal);
   const height = legendY + legend.height + PAD;
-  return [
-    svgOpen(width, height, title ?? 'memory map', 'vtl2-map'),
-    `<title>${esc(title ?? 'memory map')}</title>`,
-    `<rect class="background" width="100%" height="100%" fill="${pal.background}"/>`,
+  return svgDocument({ width, height, title: title ?? 'memory map', cls: 'vtl2-map', background: pal.background }, [
     title === undefined ? '' : heading(title, PAD, PAD + 12, pal),
     body,
     legend.svg,
-    '</svg>',
-    '',
-  ]
-    .filter((s) => s !== '')
-    .join('\n');
+  ]);
 }
 
 /** The changes per row of one side, matched by value (the changes may have been through JSON). */
@@ -317,10 +310,7 @@ export function comparisonSvg(before: MemoryMapJson, after: MemoryMapJson, chang
   const legendY = summaryY + 16;
   const legend = legendSvg(new Set([...before.ranges, ...after.ranges].map((r) => r.kind)), PAD, legendY, width - 2 * PAD, pal);
   const height = legendY + legend.height + PAD;
-  return [
-    svgOpen(width, height, title ?? 'memory maps compared', 'vtl2-map-comparison'),
-    `<title>${esc(title ?? 'memory maps compared')}</title>`,
-    `<rect class="background" width="100%" height="100%" fill="${pal.background}"/>`,
+  return svgDocument({ width, height, title: title ?? 'memory maps compared', cls: 'vtl2-map-comparison', background: pal.background }, [
     title === undefined ? '' : heading(title, PAD, PAD + 12, pal),
     heading(`before: ${before.title}`, left.x, headY, pal, 12),
     heading(`after: ${after.title}`, right.x, headY, pal, 12),
@@ -332,9 +322,5 @@ export function comparisonSvg(before: MemoryMapJson, after: MemoryMapJson, chang
     '</g>',
     `<text class="summary" x="${PAD}" y="${num(summaryY)}" font-family="${FONT.sans}" font-size="11" fill="${pal.muted}">${esc(summary)}</text>`,
     legend.svg,
-    '</svg>',
-    '',
-  ]
-    .filter((s) => s !== '')
-    .join('\n');
+  ]);
 }

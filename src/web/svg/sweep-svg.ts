@@ -8,7 +8,7 @@
  */
 import type { OutcomeClassJson, SweepCellJson, SweepGridJson } from '../explore-data.js';
 import { paletteFor, type Theme } from './palette.js';
-import { FONT, esc, num, svgOpen, textWidth } from './xml.js';
+import { FONT, esc, num, svgDocument, textWidth } from './xml.js';
 
 /** Options of {@link sweepSvg}. */
 export interface SweepSvgOptions {
@@ -139,16 +139,9 @@ export function sweepSvg(grid: SweepGridJson, options: SweepSvgOptions = {}): st
     y += 16;
   }
   const height = y + PAD;
-  return [
-    svgOpen(width, height, title ?? 'crash sweep', 'vtl2-sweep'),
-    `<title>${esc(title ?? 'crash sweep')}</title>`,
-    `<rect class="background" width="100%" height="100%" fill="${pal.background}"/>`,
+  return svgDocument({ width, height, title: title ?? 'crash sweep', cls: 'vtl2-sweep', background: pal.background }, [
     title === undefined ? '' : `<text class="heading" x="${PAD}" y="${PAD + 8}" font-family="${FONT.sans}" font-size="13" font-weight="600" fill="${pal.text}">${esc(title)}</text>`,
     ...out,
     `<g class="legend">${legend.join('')}</g>`,
-    '</svg>',
-    '',
-  ]
-    .filter((s) => s !== '')
-    .join('\n');
+  ]);
 }

@@ -41,3 +41,20 @@ export function svgOpen(width: number, height: number, title: string, cls: strin
     `viewBox="0 0 ${num(width)} ${num(height)}" role="img" aria-label="${esc(title)}">`
   );
 }
+
+/**
+ * A whole figure: the opening tag, the accessible `<title>`, a background rectangle of
+ * `background`, then `parts` (empty strings dropped), one per line, and the closing tag.
+ */
+export function svgDocument(frame: { width: number; height: number; title: string; cls: string; background: string }, parts: readonly string[]): string {
+  return [
+    svgOpen(frame.width, frame.height, frame.title, frame.cls),
+    `<title>${esc(frame.title)}</title>`,
+    `<rect class="background" width="100%" height="100%" fill="${frame.background}"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ]
+    .filter((x) => x !== '')
+    .join('\n');
+}
