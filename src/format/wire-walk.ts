@@ -205,6 +205,8 @@ function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: numb
   // A run of `00 00` fields (zero padding: field 0, varint 0, ignored) shows as one row, held
   // here until the run ends (the next field, the message's end or an error).
   let zeroRun: WireRow | undefined;
+  // The values read so far of each leaf message field (see the meaning column below).
+  const merged = new Map<number, Map<string, bigint>>();
   try {
     while (r.pos < end) {
       const offset = r.pos;
@@ -264,7 +266,13 @@ function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: numb
         else if (summarisesChildren(message)) {
           r.pos = dataStart;
           const ahead: Walk = { rows: 0, failed: new Set(), counting: false };
-          row.meaning = messageMeaning(message, walkMessage(r, dataEnd, message, depth + 1, row.path, ahead), depth + 1);
+          // A repeated occurrence of a singular message merges into the earlier one (later
+          // fields win), so the summary is of the value the decoder ends up with so far.
+          const earlier = merged.get(field);
+          const values = new Map(earlier);
+          row.meaning = messageMeaning(message, walkMessage(r, dataEnd, message, depth + 1, row.path, ahead), depth + 1, values);
+          if (earlier !== undefined) row.meaning += `, merged with the earlier ${f.name}`;
+          merged.set(field, values);
         } else row.meaning = message.type;
         walk.rows++;
         yield row;
@@ -287,7 +295,7 @@ function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: numb
       // A scalar: u64() / u32() raise "expected a varint" for any other wire type, as in the decoder.
       const value = f.kind === 'u64' ? r.u64() : (r.u32(), u64Of(r));
       row.value = value;
-      if (!counting) row.meaning = scalarMeaning(spec, f, value) + nonMinimal(value, r.pos - keyEnd);
+      if (!counting) row.meaning = joinWords(scalarMeaning(spec, f, value), nonMinimal(value, r.pos - keyEnd));
       walk.rows++;
       yield row;
     }
@@ -392,32 +400,34 @@ function elementText(v: bigint): string {
   return kept === v ? String(v) : `${kept} (from ${hex(v)}, cut to u32)`;
 }
 
+/** A note for a varint written in more bytes than its value needs (mesh accepts it), or ''. */
 function nonMinimal(value: bigint, bytes: number): string {
-  return bytes > varint64Size(value) ? ` [non-minimal varint: ${bytes} bytes]` : '';
+  return bytes > varint64Size(value) ? `[non-minimal varint: ${bytes} bytes]` : '';
+}
+
+/** The non-empty parts, space-separated. */
+function joinWords(...parts: string[]): string {
+  return parts.filter((s) => s !== '').join(' ');
 }
 
 function scalarMeaning(spec: MessageSpec, f: FieldSpec, value: bigint): string {
   if (f.kind === 'u64') return value > 9n ? String(value) : '';
   const mask = f.kind === 'u16' ? 0xffffn : 0xffff_ffffn;
   const kept = Number(value & mask);
-  const cut = BigInt(kept) === value ? '' : ` (cut to ${f.kind}: ${kept})`;
+  const cut = BigInt(kept) === value ? '' : `(cut to ${f.kind}: ${kept})`;
   const name = spec.type === 'MemoryVtlType' ? vtlTypeName(kept) : spec.type === 'IgvmMemoryType' ? igvmTypeName(kept) : undefined;
   const unnamed = spec.type === 'MemoryVtlType' || spec.type === 'IgvmMemoryType' ? 'unnamed value' : '';
-  return [name ?? unnamed, cut].filter((s) => s !== '').join(' ');
+  return joinWords(name ?? unnamed, cut);
 }
 
 /**
- * A one-line summary of a leaf message from its direct children (those at `depth`; later fields
- * win, as in the decoder), or '' when the decoder rejects something inside it.
+ * A one-line summary of a leaf message from its direct children (those at `depth`), read into
+ * `values` over what earlier occurrences of the field left there (later fields win, as in the
+ * decoder). Only a message the decoder reads whole is summarised (the caller leaves the others'
+ * meaning empty), so walking its children cannot fail.
  */
-function messageMeaning(spec: MessageSpec, children: Iterable<WireRow>, depth: number): string {
-  const values = new Map<string, bigint>();
-  try {
-    for (const c of children) if (c.depth === depth && c.name !== undefined && c.value !== undefined) values.set(c.name, c.value);
-  } catch (e) {
-    if (e instanceof DecodeError) return '';
-    throw e;
-  }
+function messageMeaning(spec: MessageSpec, children: Iterable<WireRow>, depth: number, values: Map<string, bigint>): string {
+  for (const c of children) if (c.depth === depth && c.name !== undefined && c.value !== undefined) values.set(c.name, c.value);
   const last = (name: string) => values.get(name);
   switch (spec.type) {
     case 'MemoryRange': {
@@ -444,7 +454,7 @@ function describeUnknown(r: MeshReader, row: WireRow, keyEnd: number, bytes: (fr
   switch (r.wireType) {
     case WireType.Varint:
       row.value = u64Of(r);
-      row.meaning = `${skipped}${nonMinimal(row.value, r.pos - keyEnd)}`;
+      row.meaning = joinWords(skipped, nonMinimal(row.value, r.pos - keyEnd));
       return;
     case WireType.Fixed64:
       row.value = new DataView(buf.buffer, buf.byteOffset + r.pos - 8, 8).getBigUint64(0, true);
