@@ -100,7 +100,8 @@ export function parseJsonText(text: string): unknown {
 function problemError(body: string, p: ScanProblem): JsonTextError {
   if (p.kind === 'syntax') return new JsonTextError(body, p.offset, p.expected, undefined, 'bad_json', p.path);
   const { line, column } = lineColumn(body, p.offset);
-  const at = `${p.path === '' ? 'the top level' : shortPath(p.path)} (line ${line}, column ${column})`;
+  // Never empty: a key or a too-deep bracket sits inside at least one open container.
+  const at = `${shortPath(p.path)} (line ${line}, column ${column})`;
   if (p.kind === 'too_deep') {
     return new JsonTextError(body, p.offset, `at most ${MAX_JSON_DEPTH} levels of nesting`, `JSON nests deeper than ${MAX_JSON_DEPTH} levels at ${at}`, 'too_deep', p.path);
   }

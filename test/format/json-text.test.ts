@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { ArgumentError, Vtl2PersistError } from '../../src/errors.js';
 import { JsonTextError, MAX_JSON_DEPTH, jsonSyntaxErrorAt, parseJsonText, quoteInput } from '../../src/format/json-text.js';
 
@@ -102,6 +102,71 @@ describe('parseJsonText', () => {
     expect(e.message).toContain(`"${'k'.repeat(60)}"…(999940 more)`);
   });
 
+  test('every JSON whitespace character separates tokens', () => {
+    // Mutants killed: any one of the four dropped from the whitespace loop.
+    expect(parseJsonText('\t[\r1\t,\n2 ]\r\n')).toEqual([1, 2]);
+    expect(jsonSyntaxErrorAt('[1,\u000b2]')).toEqual({ offset: 3, expected: 'a value' });
+  });
+
+  test('a too-deep message names the path, cut to its last 120 characters', () => {
+    const e = errorOf('['.repeat(MAX_JSON_DEPTH + 1));
+    const path = '[0]'.repeat(MAX_JSON_DEPTH);
+    expect(e.path).toBe(path);
+    expect(e.message).toBe(`JSON nests deeper than ${MAX_JSON_DEPTH} levels at …${path.slice(-120)} (line 1, column ${MAX_JSON_DEPTH + 1})`);
+    expect(e.expected).toBe(`at most ${MAX_JSON_DEPTH} levels of nesting`);
+  });
+
+  test('a path of exactly 120 characters is shown whole', () => {
+    // "a" then 39 × "[0]" (117 characters) and ".k": 120 in all.
+    const text = `{"a":${'['.repeat(39)}{"k":1,"k":2}${']'.repeat(39)}}`;
+    const e = errorOf(text);
+    expect(e.path).toHaveLength(120);
+    expect(e.message).toContain(` at ${e.path} (line 1, column `);
+    expect(e.message).not.toContain('…');
+  });
+
+  test('keys up to 60 identifier characters are shown bare in a path; longer or other keys are quoted', () => {
+    const k60 = 'k'.repeat(60);
+    expect(errorOf(`{"${k60}":{"a":1,"a":2}}`).path).toBe(`${k60}.a`);
+    expect(errorOf(`{"${k60}x":{"a":1,"a":2}}`).path).toBe(`["${k60}"…(1 more)].a`);
+    expect(errorOf('{"$_9":{"a":1,"a":2}}').path).toBe('$_9.a');
+    expect(errorOf('{"9a":{"a":1,"a":2}}').path).toBe('["9a"].a');
+    // Before an object's first key the path stops at its parent.
+    expect(errorOf('{"a":{1}}')).toMatchObject({ code: 'bad_json', path: 'a' });
+  });
+
+  describe('when the scanner and JSON.parse disagree', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    test("V8's SyntaxError becomes a bad_json error at offset 0 with V8's message", () => {
+      vi.spyOn(JSON, 'parse').mockImplementation(() => {
+        throw new SyntaxError('Unexpected token \u0007 in JSON');
+      });
+      const e = errorOf('[1]');
+      vi.restoreAllMocks();
+      expect(e).toMatchObject({ code: 'bad_json', offset: 0, line: 1, column: 1, expected: 'valid JSON' });
+      // Shown through quoteInput: the control character escaped, no quotes.
+      expect(e.message).toBe('not valid JSON: Unexpected token \\x07 in JSON');
+    });
+
+    test('anything else JSON.parse throws passes through unchanged', () => {
+      const boom = new RangeError('out of memory');
+      vi.spyOn(JSON, 'parse').mockImplementation(() => {
+        throw boom;
+      });
+      let thrown: unknown;
+      try {
+        parseJsonText('[1]');
+      } catch (e) {
+        thrown = e;
+      }
+      vi.restoreAllMocks();
+      expect(thrown).toBe(boom);
+    });
+  });
+
   test('a string is required', () => {
     expect(() => parseJsonText(null as unknown as string)).toThrow(ArgumentError);
     expect(() => parseJsonText(Buffer.from('{}') as unknown as string)).toThrow(/parseJsonText\(text\): expected a string/);
@@ -111,7 +176,7 @@ describe('parseJsonText', () => {
   const jsonish = fc.oneof(
     fc.json(),
     fc.array(
-      fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', ' ', '\n', 'a', '1', '-', '.', 'e', '0', 'true', 'null', 'u', '\u0001', '\uFEFF'),
+      fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', ' ', '\n', '\t', '\r', 'a', '1', '-', '.', 'e', '0', 'true', 'null', 'u', '\u0001', '\uFEFF'),
       { maxLength: 24 },
     ).map((parts) => parts.join('')),
     fc.json().chain((j) => fc.tuple(fc.nat(j.length), fc.constantFrom('', ',', '}', ']', '"', ' x', '\t')).map(([at, s]) => j.slice(0, at) + s + j.slice(at))),
@@ -203,6 +268,8 @@ describe('quoteInput', () => {
     ['lone \ud800 surrogate', '"lone \\ud800 surrogate"'],
     ['\u{e0001}tag', '"\\u{e0001}tag"'],
     ['é ü 😀 中', '"é ü 😀 中"'],
+    // Unassigned or format characters at the escape forms' edges: 3 hex digits padded to 4, U+FFFF still \\u.
+    ['\u0378\u0600\uffff', '"\\u0378\\u0600\\uffff"'],
   ])('%j → %s', (value, shown) => {
     expect(quoteInput(value)).toBe(shown);
   });
