@@ -331,7 +331,6 @@ function* packedRow(r: MeshReader, row: WireRow, f: FieldSpec, keyEnd: number, c
     yield row;
     throw new DecodeError('expected_varint', r.keyOffset).within(f.name);
   }
-  if (!counting) row.head = buf.subarray(row.offset, r.dataEnd);
   row.length = r.dataEnd - r.dataStart;
   const resume = r.pos;
   const { dataStart, dataEnd } = r;

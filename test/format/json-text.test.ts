@@ -40,6 +40,9 @@ describe('parseJsonText', () => {
     ['{"a":1,}', 1, 8, 7, 'a double-quoted property name', '}'],
     ['[\u0001]', 1, 2, 1, 'a value', '\u0001'],
     ['[😀]', 1, 2, 1, 'a value', '😀'],
+    // An unclosed string, and a non-u escape followed by four hex digits.
+    ['["ab', 1, 2, 1, 'a valid string (closed, no raw control characters, valid escapes)', '"'],
+    ['["\\x1234"]', 1, 2, 1, 'a valid string (closed, no raw control characters, valid escapes)', '"'],
   ])('%j: line %i, column %i', (text, line, column, offset, expected, found) => {
     const e = errorOf(text);
     expect(e).toBeInstanceOf(Vtl2PersistError);
@@ -80,10 +83,14 @@ describe('parseJsonText', () => {
     ['{"prototype":1}', 'forbidden_key', 'prototype', 1, 2, 'key "prototype"'],
     ['{"\\u005f_proto__":1}', 'forbidden_key', '__proto__', 1, 2, 'key "__proto__"'],
     ['{"a":{"b":[1,2,}]}}', 'bad_json', 'a.b[2]', 1, 16, 'expected a value'],
+    // After a comma in an object the path still names the last key (an index counts only in arrays).
+    ['{"a":{"b":1,}}', 'bad_json', 'a.b', 1, 13, 'expected a double-quoted property name'],
   ])('%j is %s at %s', (text, code, path, line, column, fragment) => {
     const e = errorOf(text);
     expect(e).toMatchObject({ code, path, line, column });
     expect(e.message).toContain(fragment);
+    const expected = { duplicate_key: 'a key not already in this object', forbidden_key: 'a key other than __proto__, constructor or prototype' }[code as 'duplicate_key'];
+    if (expected !== undefined) expect(e.expected).toBe(expected);
   });
 
   test('values and keys that merely contain forbidden words are fine', () => {
@@ -99,7 +106,8 @@ describe('parseJsonText', () => {
     const e = errorOf(`{"${key}":1,"${key}":2}`);
     expect(e.code).toBe('duplicate_key');
     expect(e.message.length).toBeLessThan(600);
-    expect(e.message).toContain(`"${'k'.repeat(60)}"…(999940 more)`);
+    // The key itself, not only the path (which quotes it the same way), is cut at 60.
+    expect(e.message.startsWith(`duplicate key "${'k'.repeat(60)}"…(999940 more) at `)).toBe(true);
   });
 
   test('every JSON whitespace character separates tokens', () => {
@@ -146,7 +154,7 @@ describe('parseJsonText', () => {
       });
       const e = errorOf('[1]');
       vi.restoreAllMocks();
-      expect(e).toMatchObject({ code: 'bad_json', offset: 0, line: 1, column: 1, expected: 'valid JSON' });
+      expect(e).toMatchObject({ code: 'bad_json', offset: 0, line: 1, column: 1, expected: 'valid JSON', path: '' });
       // Shown through quoteInput: the control character escaped, no quotes.
       expect(e.message).toBe('not valid JSON: Unexpected token \\x07 in JSON');
     });
@@ -279,6 +287,8 @@ describe('quoteInput', () => {
     expect(quoteInput('x'.repeat(65))).toBe(`"${'x'.repeat(64)}"…(1 more)`);
     expect(quoteInput('😀'.repeat(70))).toBe(`"${'😀'.repeat(64)}"…(6 more)`);
     expect(quoteInput('abcdef', { max: 2 })).toBe('"ab"…(4 more)');
+    // U+FFFF is one UTF-16 unit: the rest counts it and the 'y' after it.
+    expect(quoteInput(`${'x'.repeat(64)}\uffffy`)).toBe(`"${'x'.repeat(64)}"…(2 more)`);
   });
 
   test('quotes: false escapes without quoting', () => {

@@ -98,14 +98,14 @@ const CASES: Case[] = [
   },
   {
     name: "igvm types: cut to u16, unnamed; vnode cut to u32",
-    hex: '0a11' + '220408818004' + '220308ee01' + '108580808010',
+    hex: '0a11' + '220408818004' + '220308ee01' + '108580848010',
     rows: [
       "0..19 partition_memory[0] #1 len head=0a11 len=17 | MemoryEntry",
       "2..8 .partition_memory[0].igvm_type #4 len head=2204 len=4 | PLATFORM_RESERVED (1)",
       "4..8 ..partition_memory[0].igvm_type.field1 #1 varint head=08818004 =0x10001 | PLATFORM_RESERVED (cut to u16: 1)",
       "8..13 .partition_memory[0].igvm_type #4 len head=2203 len=3 | unnamed (238), merged with the earlier igvm_type",
       "10..13 ..partition_memory[0].igvm_type.field1 #1 varint head=08ee01 =0xee | unnamed value",
-      "13..19 .partition_memory[0].vnode #2 varint head=108580808010 =0x100000005 | (cut to u32: 5)",
+      "13..19 .partition_memory[0].vnode #2 varint head=108580848010 =0x100010005 | (cut to u32: 65541)",
     ],
   },
   {
@@ -169,8 +169,8 @@ const CASES: Case[] = [
     ],
   },
   {
-    name: "zero runs: one pair, three pairs, broken by a non-pair",
-    hex: '0000' + '2001' + '000000000000' + '2001' + '0000' + '0001' + '0000' + '008000' + '0500000000' + '2800',
+    name: "zero runs: one pair, three pairs, broken by a non-pair (a field 5 varint 0 is not padding)",
+    hex: '0000' + '2001' + '000000000000' + '2001' + '0000' + '0001' + '0000' + '008000' + '0500000000' + '0000' + '2800',
     rows: [
       "0..2 <field 0> #0 varint unknown head=0000 =0x0 | field 0: ignored by the decoder",
       "2..4 cpus_with_outstanding_io #4 varint head=2001 elements=[3:0x1] | unpacked element: 1",
@@ -181,7 +181,8 @@ const CASES: Case[] = [
       "16..18 <field 0> #0 varint unknown head=0000 =0x0 | field 0: ignored by the decoder",
       "18..21 <field 0> #0 varint unknown head=008000 =0x0 | field 0: ignored by the decoder [non-minimal varint: 2 bytes]",
       "21..26 <field 0> #0 fixed32 unknown head=0500000000 =0x0 | field 0: ignored by the decoder",
-      "26..28 <field 5> #5 varint unknown head=2800 =0x0 | unknown field: skipped by the decoder",
+      "26..28 <field 0> #0 varint unknown head=0000 =0x0 | field 0: ignored by the decoder",
+      "28..30 <field 5> #5 varint unknown head=2800 =0x0 | unknown field: skipped by the decoder",
     ],
   },
   {
@@ -364,6 +365,8 @@ describe('wireRowToJson', () => {
       { offset: 2, value: 1n },
       { offset: 3, value: 2n },
     ]);
+    // A real, enumerable property, as on every other row: spreads and Object.keys see it.
+    expect(Object.keys(packed)).toContain('elements');
     packed.elements = [{ offset: 9, value: 9n }];
     expect(wireRowToJson(packed).elements).toEqual([{ offset: 9, value: '0x9' }]);
   });
