@@ -140,7 +140,7 @@ export function walkWire(payload: Uint8Array): WireView {
   const first: Walk = { rows: 0, failed: new Set(), counting: true };
   let error: DecodeError | undefined;
   try {
-    for (const _ of walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', first)) {
+    for (const _ of walkPayload(payload, first)) {
       // Counted by the walk itself (first.rows).
     }
   } catch (e) {
@@ -150,7 +150,8 @@ export function walkWire(payload: Uint8Array): WireView {
   const rows: Iterable<WireRow> = {
     *[Symbol.iterator]() {
       try {
-        yield* walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', { rows: 0, failed: first.failed, counting: false });
+        // A copy: a failed iteration must not change what the next one sees.
+        yield* walkPayload(payload, { rows: 0, failed: new Set(first.failed), counting: false });
       } catch (e) {
         // The same error as the first walk's, already in `error`: the rows simply end there.
         if (!(e instanceof DecodeError)) throw e;
@@ -160,16 +161,24 @@ export function walkWire(payload: Uint8Array): WireView {
   return { rows, count: first.rows, error };
 }
 
-/** Length of the (already validated) varint at `pos`. */
+/** The rows of a whole payload (SavedState's fields and everything nested in them). */
+function walkPayload(payload: Uint8Array, walk: Walk): Generator<WireRow, void, undefined> {
+  return walkMessage(new MeshReader(payload), payload.length, SAVED_STATE, 0, '', walk);
+}
+
+/**
+ * Length of the varint at `pos`, which the reader has already accepted (so it ends within ten
+ * bytes: the loop needs no bound of its own).
+ */
 function varintLength(buf: Uint8Array, pos: number): number {
   let n = 1;
-  while ((buf[pos + n - 1]! & 0x80) !== 0 && n < 10) n++;
+  while ((buf[pos + n - 1]! & 0x80) !== 0) n++;
   return n;
 }
 
-/** The last varint as a u64, as `MeshReader.u64` computes it (one BigInt call below 2^53). */
+/** The last varint read, as a u64. */
 function u64Of(r: MeshReader): bigint {
-  return r.hi < 0x20_0000 ? BigInt(r.hi * 0x1_0000_0000 + r.lo) : (BigInt(r.hi) << 32n) | BigInt(r.lo);
+  return (BigInt(r.hi) << 32n) | BigInt(r.lo);
 }
 
 /** Leaf messages whose meaning column summarises their children (the other messages show their type). */
@@ -206,7 +215,7 @@ function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: numb
   // here until the run ends (the next field, the message's end or an error).
   let zeroRun: WireRow | undefined;
   // The values read so far of each leaf message field (see the meaning column below).
-  const merged = new Map<number, Map<string, bigint>>();
+  const merged = new Map<number, Map<number, bigint | undefined>>();
   try {
     while (r.pos < end) {
       const offset = r.pos;
@@ -248,8 +257,9 @@ function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: numb
         continue;
       }
       if (f.kind === 'message') {
+        // Counted for every message field; only a repeated one's index is shown.
         const index = counts.get(field) ?? 0;
-        if (f.repeated) counts.set(field, index + 1);
+        counts.set(field, index + 1);
         const segment = () => (f.repeated ? `${f.name}[${index}]` : f.name);
         if (!counting) row.path = join(segment());
         if (!r.isMessage()) throw new DecodeError('expected_message', r.keyOffset).within(segment());
@@ -270,7 +280,7 @@ function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: numb
           // fields win), so the summary is of the value the decoder ends up with so far.
           const earlier = merged.get(field);
           const values = new Map(earlier);
-          row.meaning = messageMeaning(message, walkMessage(r, dataEnd, message, depth + 1, row.path, ahead), depth + 1, values);
+          row.meaning = messageMeaning(message, walkMessage(r, dataEnd, message, depth + 1, row.path, ahead), values);
           if (earlier !== undefined) row.meaning += `, merged with the earlier ${f.name}`;
           merged.set(field, values);
         } else row.meaning = message.type;
@@ -292,8 +302,9 @@ function* walkMessage(r: MeshReader, end: number, spec: MessageSpec, depth: numb
         yield* packedRow(r, row, f, keyEnd, counting);
         continue;
       }
-      // A scalar: u64() / u32() raise "expected a varint" for any other wire type, as in the decoder.
-      const value = f.kind === 'u64' ? r.u64() : (r.u32(), u64Of(r));
+      // A scalar: the full 64-bit value (the meaning shows any u32/u16 cut). u64() raises
+      // "expected a varint" for any other wire type, as the decoder's u32() does.
+      const value = r.u64();
       row.value = value;
       if (!counting) row.meaning = joinWords(scalarMeaning(spec, f, value), nonMinimal(value, r.pos - keyEnd));
       walk.rows++;
@@ -322,7 +333,7 @@ function* packedRow(r: MeshReader, row: WireRow, f: FieldSpec, keyEnd: number, c
   const buf = r.buf;
   if (r.wireType === WireType.Varint) {
     row.elements = [{ offset: keyEnd, value: u64Of(r) }];
-    row.meaning = `unpacked element: ${elementText(u64Of(r))}`;
+    row.meaning = `unpacked element: ${elementText(r)}`;
     yield row;
     return;
   }
@@ -342,7 +353,7 @@ function* packedRow(r: MeshReader, row: WireRow, f: FieldSpec, keyEnd: number, c
   try {
     while (r.pos < dataEnd) {
       r.varint(dataEnd);
-      if (!counting) texts.push(r.hi === 0 ? String(r.lo) : elementText(u64Of(r)));
+      if (!counting) texts.push(elementText(r));
     }
   } catch (e) {
     failure = e;
@@ -385,18 +396,21 @@ function lazyElements(row: WireRow, buf: Uint8Array, from: number, to: number): 
   });
 }
 
-/** A freshly read `00 00` field: field 0, varint 0, as zero padding reads (two bytes in all). */
+/**
+ * A freshly read `00 00` field: field 0, varint 0, as zero padding reads. Two bytes with a value
+ * can only be a varint (a fixed32 field takes five, a fixed64 nine; a length-delimited one has no
+ * value), so the wire type needs no test of its own.
+ */
 function isZeroPair(row: WireRow): boolean {
-  return row.field === 0 && row.wireType === WireType.Varint && row.value === 0n && row.end - row.offset === 2;
+  return row.field === 0 && row.value === 0n && row.end - row.offset === 2;
 }
 
 /** The bytes of every row of the counting walk (which shows none). */
 const NO_BYTES = new Uint8Array(0);
 
-/** A CPU id as the decoder keeps it (low 32 bits). */
-function elementText(v: bigint): string {
-  const kept = v & 0xffff_ffffn;
-  return kept === v ? String(v) : `${kept} (from ${hex(v)}, cut to u32)`;
+/** The last varint read as a CPU id, as the decoder keeps it (the low 32 bits), noting a cut. */
+function elementText(r: MeshReader): string {
+  return r.hi === 0 ? String(r.lo) : `${r.lo} (from ${hex(u64Of(r))}, cut to u32)`;
 }
 
 /** A note for a varint written in more bytes than its value needs (mesh accepts it), or ''. */
@@ -420,31 +434,27 @@ function scalarMeaning(spec: MessageSpec, f: FieldSpec, value: bigint): string {
 }
 
 /**
- * A one-line summary of a leaf message from its direct children (those at `depth`), read into
+ * A one-line summary of a leaf message from its children (a leaf has no nested messages), read into
  * `values` over what earlier occurrences of the field left there (later fields win, as in the
  * decoder). Only a message the decoder reads whole is summarised (the caller leaves the others'
  * meaning empty), so walking its children cannot fail.
  */
-function messageMeaning(spec: MessageSpec, children: Iterable<WireRow>, depth: number, values: Map<string, bigint>): string {
-  for (const c of children) if (c.depth === depth && c.name !== undefined && c.value !== undefined) values.set(c.name, c.value);
-  const last = (name: string) => values.get(name);
-  switch (spec.type) {
-    case 'MemoryRange': {
-      const start = last('start') ?? 0n;
-      const end = last('end') ?? 0n;
-      return start <= end ? `[${hex(start)}, ${hex(end)}) ${formatSize(end - start)}` : `[${hex(start)}, ${hex(end)}) start > end`;
-    }
-    case 'MemoryVtlType': {
-      const v = Number((last('field1') ?? 0n) & 0xffff_ffffn);
-      return `${vtlTypeName(v) ?? 'unnamed'} (${v})`;
-    }
-    case 'IgvmMemoryType': {
-      const v = Number((last('field1') ?? 0n) & 0xffffn);
-      return `${igvmTypeName(v) ?? 'unnamed'} (${v})`;
-    }
-    default:
-      return spec.type;
+function messageMeaning(spec: MessageSpec, children: Iterable<WireRow>, values: Map<number, bigint | undefined>): string {
+  // Keyed by field number: a leaf message's children are all its own scalars (each with a value)
+  // or unknown fields, whose numbers the lookups below never ask for.
+  for (const c of children) values.set(c.field, c.value);
+  const last = (field: number) => values.get(field) ?? 0n;
+  if (spec.type === 'MemoryRange') {
+    const start = last(FIELD.range.start);
+    const end = last(FIELD.range.end);
+    return start <= end ? `[${hex(start)}, ${hex(end)}) ${formatSize(end - start)}` : `[${hex(start)}, ${hex(end)}) start > end`;
   }
+  if (spec.type === 'MemoryVtlType') {
+    const v = Number(last(FIELD.vtlType.value) & 0xffff_ffffn);
+    return `${vtlTypeName(v) ?? 'unnamed'} (${v})`;
+  }
+  const v = Number(last(FIELD.igvmType.value) & 0xffffn);
+  return `${igvmTypeName(v) ?? 'unnamed'} (${v})`;
 }
 
 function describeUnknown(r: MeshReader, row: WireRow, keyEnd: number, bytes: (from: number, to: number) => Uint8Array): void {

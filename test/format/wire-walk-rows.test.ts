@@ -5,8 +5,9 @@
  * (`wireRowToJson`), so a change to any offset, path, byte view, value or meaning fails here,
  * in-process (the mutation run cannot see the spawned `inspect` tests).
  */
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { decodeSavedState } from '../../src/format/decode.js';
+import { MeshReader } from '../../src/format/mesh-reader.js';
 import { walkWire, wireRowToJson, type WireRow } from '../../src/format/wire-walk.js';
 import { formatHex } from '../../src/memory/range.js';
 
@@ -369,5 +370,65 @@ describe('wireRowToJson', () => {
     expect(Object.keys(packed)).toContain('elements');
     packed.elements = [{ offset: 9, value: 9n }];
     expect(wireRowToJson(packed).elements).toEqual([{ offset: 9, value: '0x9' }]);
+    // And deleted (a non-configurable property would throw here, in strict mode).
+    delete packed.elements;
+    expect(packed.elements).toBeUndefined();
+  });
+});
+
+describe('a failure that is not a DecodeError', () => {
+  // A bug inside the reader (here: a TypeError from its varint reader on the k-th call) is not
+  // the decoder stopping: it must reach the caller as itself, from the counting walk and from
+  // each iteration of the rows, at every depth and inside a packed list (killing the mutants that
+  // keep it as `error`, swallow it, or wrap it with `.within()`).
+  // partition_memory[0] { range, vtl_type } then a packed CPU list of three.
+  const payload = Buffer.from('0a0c' + R + '1a020802' + '1a03010203', 'hex');
+  const bug = new TypeError('a bug, not a decode error');
+  /** Makes the reader's k-th varint read from now on throw `bug` (never, for k = 0); returns the reads so far. */
+  let failOnCall: (k: number) => () => number;
+  beforeEach(() => {
+    let calls = 0;
+    let failAt = 0;
+    const real = MeshReader.prototype.varint;
+    vi.spyOn(MeshReader.prototype, 'varint').mockImplementation(function (this: MeshReader, end: number) {
+      if (++calls === failAt) throw bug;
+      return real.call(this, end);
+    });
+    failOnCall = (k) => {
+      calls = 0;
+      failAt = k;
+      return () => calls;
+    };
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  test('every varint read of the counting walk', () => {
+    const calls = failOnCall(0);
+    walkWire(payload);
+    const total = calls();
+    expect(total).toBe(17);
+    for (let k = 1; k <= total; k++) {
+      failOnCall(k);
+      expect(() => walkWire(payload), `call ${k}`).toThrow(bug);
+    }
+  });
+
+  test('every varint read of an iteration of the rows', () => {
+    const view = walkWire(payload);
+    const calls = failOnCall(0);
+    const whole = Array.from(view.rows, wireRowToJson);
+    expect(whole).toHaveLength(view.count);
+    const total = calls();
+    // Nine more than the counting walk's 17: the range (two keys, two values) and the vtl_type
+    // (one key, one value) summaries read their data ahead, and the JSON form reads the packed
+    // row's three elements.
+    expect(total).toBe(26);
+    for (let k = 1; k <= total; k++) {
+      failOnCall(k);
+      expect(() => Array.from(view.rows, wireRowToJson), `call ${k}`).toThrow(bug);
+    }
+    // A failed iteration leaves the view as it was (the failed-message set is per iteration).
+    failOnCall(0);
+    expect(Array.from(view.rows, wireRowToJson)).toEqual(whole);
   });
 });
