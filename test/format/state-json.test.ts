@@ -74,6 +74,11 @@ describe('bad JSON is a StateJsonError naming the field', () => {
     ['vnode over u32', { partition_memory: [{}, { vnode: '4294967296' }] }, 'bad_value', 'partition_memory[1].vnode'],
     ['CPU id as a boolean', { cpus_with_outstanding_io: [true] }, 'wrong_type', 'cpus_with_outstanding_io[0]'],
     ['entry as null', { partition_memory: [null] }, 'wrong_type', 'partition_memory[0]'],
+    // One row per field whose path the error must name (the paths of $schema, field 3's elements
+    // and a memory entry's vtl_type survived a mutation run without them).
+    ['$schema not a string', { $schema: 5 }, 'wrong_type', '$schema'],
+    ['a field 3 CPU id as a string of letters', { cpus_with_mapped_interrupts_no_io: [1, 'x'] }, 'bad_value', 'cpus_with_mapped_interrupts_no_io[1]'],
+    ['unknown memory type name', { partition_memory: [{ vtl_type: 'VTL3_RAM' }] }, 'unknown_name', 'partition_memory[0].vtl_type'],
   ])('%s', (_name, input, code, path) => {
     let error: unknown;
     try {
