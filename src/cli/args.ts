@@ -102,3 +102,9 @@ export function gpaOption(name: string, text: string): bigint {
   }
   return v;
 }
+
+/** `value` if it is one of `names`, else a usage error that lists them. */
+export function oneOf<T extends string>(option: string, value: string, names: readonly T[]): T {
+  if ((names as readonly string[]).includes(value)) return value as T;
+  throw usage(`${option} must be one of ${names.join(', ')} (got ${quoteInput(value)})`);
+}

@@ -11,6 +11,8 @@
 import { Vtl2PersistError } from '../errors.js';
 import { quoteInput } from '../format/json-text.js';
 import {
+  BEFORE_STATES,
+  SWEEP_GRANULARITIES,
   crashSweep,
   defaultCrashSweepScenario,
   OUTCOME_CLASSES,
@@ -19,7 +21,7 @@ import {
   type SweepReport,
 } from '../sim/crash-sweep.js';
 import type { Scenario } from '../sim/scenario-file.js';
-import { parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
+import { oneOf, parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
 import { badInput, colourOn, progressLine, runGuarded, usage, type Io } from './io.js';
 import { MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption } from './kit/input.js';
 import { JsonStreamArray, printJson, printLines } from './kit/output.js';
@@ -27,8 +29,8 @@ import { readScenarioFiles } from './simulate.js';
 import { maxOf, table } from './text.js';
 
 /** `vtl2-persist crash-sweep --help`. */
-export const CRASH_SWEEP_USAGE = `Usage: vtl2-persist crash-sweep [SCENARIO] [--granularity byte|u64] [--seed N]
-                               [--sample N] [--fail-on CLASSES] [--json]
+export const CRASH_SWEEP_USAGE = `Usage: vtl2-persist crash-sweep [SCENARIO] [--granularity G] [--before B]
+                               [--seed N] [--sample N] [--fail-on CLASSES] [--json]
 
 Crash-consistency sweep. Runs SCENARIO's lifecycle up to its
 LAST save, then stops the machine after every store of that save (payload
@@ -50,12 +52,19 @@ Without SCENARIO the built-in default runs: worked example A, boot, save
 so the first payload's tail stays behind it), boot.
 
 Options:
-  --granularity byte|u64
-              One store unit is a byte, or an 8-byte store (payload in 8-byte
-              chunks, then the header's four u64 fields). Default: byte.
-  --seed N    Seed of the sampling PRNG (0..4294967295, default 0; a negative N
-              counts back from 2^32, so -1 is 4294967295). The sweep is
-              deterministic: the same arguments always give the same report.
+  --granularity byte|u64|cacheline|page
+              The unit a crash can stop between: a byte, an 8-byte store, a
+              64-byte cache line or a 4 KiB page, each aligned to its width
+              in guest memory (so u64 tears the header at its four fields).
+              Default: byte.
+  --before previous|zeros|random
+              What the persisted area held before the save: what the lifecycle
+              left there (the previous save, on a second servicing), all zeros,
+              or random bytes from the seed. Default: previous.
+  --seed N    Seed of the sampling PRNG and of --before random (0..4294967295,
+              default 0; a negative N counts back from 2^32, so -1 is
+              4294967295). The sweep is deterministic: the same arguments
+              always give the same report.
   --sample N  Sweep only N crash points, drawn by the seeded PRNG, instead of
               all of them (for large payloads; N at most 1000000). Default:
               every crash point.
@@ -82,6 +91,7 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
   return runGuarded(io, 'crash-sweep', () => {
     const { values: v, positionals } = parseCommandArgs(argv, {
       granularity: { type: 'string' },
+      before: { type: 'string' },
       seed: { type: 'string' },
       sample: { type: 'string' },
       'fail-on': { type: 'string' },
@@ -91,8 +101,8 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
     });
     if (v.help) return void io.stdout.write(`${CRASH_SWEEP_USAGE}\n`), 0;
     if (positionals.length > 1) throw usage(`crash-sweep takes at most one SCENARIO file (got ${positionals.map((p) => quoteInput(p)).join(' ')})`);
-    const granularity = v.granularity ?? 'byte';
-    if (granularity !== 'byte' && granularity !== 'u64') throw usage(`--granularity must be byte or u64 (got ${quoteInput(granularity)})`);
+    const granularity = oneOf('--granularity', v.granularity ?? 'byte', SWEEP_GRANULARITIES);
+    const before = oneOf('--before', v.before ?? 'previous', BEFORE_STATES);
     const seed = v.seed === undefined ? 0 : parseSeed(v.seed);
     if (seed === undefined) throw usage(seedMessage(v.seed!));
     const sample = v.sample === undefined ? undefined : parseUint(v.sample, MAX_SAMPLE);
@@ -121,7 +131,7 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
         shown = pct;
       };
       try {
-        reports.push(crashSweep(scenario, { granularity, seed, ...(sample !== undefined && { sample }), ...(line && { onProgress }) }));
+        reports.push(crashSweep(scenario, { granularity, before, seed, ...(sample !== undefined && { sample }), ...(line && { onProgress }) }));
       } catch (e) {
         // A scenario with nothing to sweep (no save step, …): the caller's to fix.
         if (e instanceof Vtl2PersistError) throw badInput(e.message);
@@ -157,7 +167,7 @@ export function crashSweepText(r: SweepReport, colour = false): string {
   const oldLen = r.save.oldPayloadLen === null ? 'no valid header before it' : `old header's payload_len ${r.save.oldPayloadLen}`;
   const pad = (c: OutcomeClass) => ' '.repeat(Math.max(0, 12 - (c === 'silent-wrong' ? 12 : c.length)));
   const lines = [
-    `crash sweep of ${JSON.stringify(r.scenario)}: granularity ${r.granularity}, seed ${r.seed}, ${mode}`,
+    `crash sweep of ${JSON.stringify(r.scenario)}: granularity ${r.granularity}, before ${r.before}, seed ${r.seed}, ${mode}`,
     `  swept save: lifecycle[${r.save.step}], payload ${r.save.payloadLen} bytes at 0x${r.save.payloadAt.toString(16)} (${oldLen}), then header at 0x${r.save.headerAt.toString(16)}`,
     `  store units: ${r.units.payload} payload + ${r.units.header} header = ${last}; crash points k = 0..${last} (${r.points} swept)`,
     `  each boots with: ${r.nextBootStep === null ? 'the last boot before the save' : `lifecycle[${r.nextBootStep}]`}`,

@@ -13,12 +13,12 @@ import { createRequire } from 'node:module';
 import { basename, delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Vtl2PersistError } from '../errors.js';
-import { quoteInput } from '../format/json-text.js';
 import { exploreData } from '../sim/explore-data.js';
 import { bundleExplorer, type EsbuildLike } from '../web/bundle.js';
 import type { ExploreData } from '../web/explore-data.js';
 import { explorerHtml } from '../web/page.js';
-import { gpaOption, onePositional, parseCommandArgs } from './args.js';
+import { SWEEP_GRANULARITIES } from '../sim/crash-model.js';
+import { gpaOption, oneOf, onePositional, parseCommandArgs } from './args.js';
 import { readExploreInput } from './explore-input.js';
 import { badInput, displayName, isFileError, runGuarded, usage, type Io } from './io.js';
 import { MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption } from './kit/input.js';
@@ -27,11 +27,11 @@ import { printJson } from './kit/output.js';
 
 /** `vtl2-persist explore --help`. */
 export const EXPLORE_USAGE = `Usage: vtl2-persist explore INPUT [-o PAGE.html [--force]] [--open]
-                            [--sweep [--granularity byte|u64]] [--base GPA]
+                            [--sweep] [--harden] [--granularity G] [--base GPA]
                             [--payload | --region] [--json]
 
 Writes an explorer page for INPUT: ONE self-contained HTML file (styles,
-data and script inlined; it fetches nothing and opens from file://) with four
+data and script inlined; it fetches nothing and opens from file://) with five
 views:
   Bytes           every byte of the header page and payload coloured by the
                   field it belongs to; hover, focus or click one for its field
@@ -43,6 +43,8 @@ views:
                   or failed, ending in the path taken or the panic
   Crash sweep     with --sweep: the outcome of a torn write at every byte of
                   the last save, with the counts 'crash-sweep' reports
+  Hardening       with --harden: the same sweep once per hardening variant of
+                  'harden' (all HYPOTHETICAL but real), heatmaps side by side
 
 INPUT ('-' for standard input) is told apart by its content: a region dump
 (header page first, as 'image' writes it), a bare payload, a SavedState JSON
@@ -59,8 +61,11 @@ Options:
                      written and the command says so; it never fails for that.
   --sweep            Add the crash sweep of a scenario's last save (a
                      scenario INPUT only).
-  --granularity byte|u64
-                     The sweep's store unit (as 'crash-sweep'); default byte.
+  --harden           Add the hardening lab's sweeps of a scenario's last save
+                     (a scenario INPUT only), as 'harden' runs them.
+  --granularity byte|u64|cacheline|page
+                     The store unit of --sweep and --harden (as 'crash-sweep');
+                     default byte.
   --base GPA         Guest-physical address of INPUT's first byte (raw bytes,
                      as 'inspect --base'); for a SavedState, where its region
                      image is placed (default: its VTL2_PERSISTED_STATE_HEADER
@@ -160,6 +165,7 @@ export function runExplore(argv: readonly string[], io: Io): number {
       force: { type: 'boolean' },
       open: { type: 'boolean' },
       sweep: { type: 'boolean' },
+      harden: { type: 'boolean' },
       granularity: { type: 'string' },
       base: { type: 'string' },
       payload: { type: 'boolean' },
@@ -170,9 +176,8 @@ export function runExplore(argv: readonly string[], io: Io): number {
     });
     if (values.help) return void io.stdout.write(`${EXPLORE_USAGE}\n`), 0;
     const input = onePositional(positionals, 'INPUT');
-    const granularity = values.granularity ?? 'byte';
-    if (granularity !== 'byte' && granularity !== 'u64') throw usage(`--granularity must be byte or u64 (got ${quoteInput(granularity)})`);
-    if (values.granularity !== undefined && !values.sweep) throw usage('--granularity goes with --sweep');
+    const granularity = oneOf('--granularity', values.granularity ?? 'byte', SWEEP_GRANULARITIES);
+    if (values.granularity !== undefined && !values.sweep && !values.harden) throw usage('--granularity goes with --sweep or --harden');
     if (values.json && (values.output !== undefined || values.open)) throw usage('--json prints the data on standard output; it takes no -o or --open');
     if (values.force && (values.output === undefined || values.output === '-')) throw usage('--force goes with -o FILE');
     if (values.open && values.output === '-') throw usage('--open needs a page file, not -o -');
@@ -182,8 +187,10 @@ export function runExplore(argv: readonly string[], io: Io): number {
     if (!values.json && output === undefined) throw usage('reading INPUT from standard input: give -o PAGE.html (or -o - for standard output)');
 
     const source = readExploreInput(input, io, { json: maxInputOption(values['max-input']) });
-    if (values.sweep && source.kind !== 'scenario') {
-      throw badInput(`--sweep needs a scenario file: ${displayName(input)} is ${source.kind === 'state' ? 'a SavedState' : 'raw bytes'}, which has no save to tear`);
+    for (const flag of ['sweep', 'harden'] as const) {
+      if (values[flag] && source.kind !== 'scenario') {
+        throw badInput(`--${flag} needs a scenario file: ${displayName(input)} is ${source.kind === 'state' ? 'a SavedState' : 'raw bytes'}, which has no save to tear`);
+      }
     }
     if ((values.payload || values.region) && source.kind !== 'bytes') throw usage(`--${values.payload ? 'payload' : 'region'} is for raw bytes; ${displayName(input)} is JSON`);
     if (base !== undefined && source.kind === 'scenario') throw usage('--base is for raw bytes or a SavedState; a scenario places its region itself');
@@ -191,6 +198,7 @@ export function runExplore(argv: readonly string[], io: Io): number {
     try {
       data = exploreData(source, {
         sweep: values.sweep === true,
+        harden: values.harden === true,
         granularity,
         mode: values.payload ? 'payload' : values.region ? 'region' : 'auto',
         ...(base !== undefined && { base }),

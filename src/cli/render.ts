@@ -12,7 +12,8 @@ import { bytesSvg } from '../web/svg/bytes-svg.js';
 import { comparisonSvg, mapSvg } from '../web/svg/map-svg.js';
 import { sweepSvg } from '../web/svg/sweep-svg.js';
 import type { Theme } from '../web/svg/palette.js';
-import { gpaOption, parseCommandArgs, parseUint } from './args.js';
+import { SWEEP_GRANULARITIES } from '../sim/crash-model.js';
+import { gpaOption, oneOf, parseCommandArgs, parseUint } from './args.js';
 import { readExploreInput } from './explore-input.js';
 import { badInput, displayName, runGuarded, usage, type Io } from './io.js';
 import { MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption } from './kit/input.js';
@@ -20,7 +21,7 @@ import { OUTPUT_POLICY_HELP, writeFileSafely } from './kit/output-file.js';
 
 /** `vtl2-persist render --help`. */
 export const RENDER_USAGE = `Usage: vtl2-persist render map|bytes|sweep INPUT [-o FILE.svg [--force]]
-                          [--step N] [--granularity byte|u64] [--theme light|dark]
+                          [--step N] [--granularity G] [--theme light|dark]
                           [--base GPA] [--payload | --region] [--max-bytes N]
 
 Draws one figure of INPUT as a standalone SVG file: the same figures the
@@ -48,8 +49,8 @@ Options:
   -o, --output FILE  Write the SVG to FILE ('-' or no -o: standard output).
 ${OUTPUT_POLICY_HELP}
   --step N           map of a scenario: the boot at lifecycle step N.
-  --granularity byte|u64
-                     sweep: one store unit is a byte (default) or 8 bytes.
+  --granularity byte|u64|cacheline|page
+                     sweep: the store unit, as 'crash-sweep' (default byte).
   --theme light|dark Colours (default light).
   --base GPA         GPA of a dump's first byte, as 'inspect --base'; for a
                      state, where its image is placed.
@@ -116,8 +117,7 @@ export function runRender(argv: readonly string[], io: Io): number {
     if (rest.length > 0) throw usage(`expected one INPUT, got ${rest.length + 1}: ${[input, ...rest].map((p) => quoteInput(p)).join(' ')}`);
     const theme = values.theme ?? 'light';
     if (theme !== 'light' && theme !== 'dark') throw usage(`--theme must be light or dark (got ${quoteInput(theme)})`);
-    const granularity = values.granularity ?? 'byte';
-    if (granularity !== 'byte' && granularity !== 'u64') throw usage(`--granularity must be byte or u64 (got ${quoteInput(granularity)})`);
+    const granularity = oneOf('--granularity', values.granularity ?? 'byte', SWEEP_GRANULARITIES);
     if (values.granularity !== undefined && figure !== 'sweep') throw usage('--granularity goes with the sweep figure');
     let step: number | undefined;
     if (values.step !== undefined) {

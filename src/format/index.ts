@@ -70,5 +70,6 @@ export {
   type SavedStateJson,
   type StateJsonErrorCode,
 } from './state-json.js';
+export { crc32c } from './crc32c.js';
 export { WireType } from './wire.js';
 export { WIRE_TYPE_NAMES, walkWire, wireRowToJson, type WireRow, type WireView } from './wire-walk.js';

@@ -16,11 +16,12 @@ import { IMAGE_LEN, buildImage } from '../usermode/region-image.js';
 import { crashSweep, type SweepGranularity } from './crash-sweep.js';
 import { byteView, DEFAULT_SHOWN_BYTES } from './explore-bytes.js';
 import type { ExploreSource } from './explore-source.js';
-import type { BootViewJson, ExploreData, MapComparisonJson, TrailStepJson } from './explore-types.js';
+import type { BootViewJson, ExploreData, HardeningViewJson, MapComparisonJson, TrailStepJson } from './explore-types.js';
 import { bootMap, compareMaps, savedStateMap } from './memory-map-model.js';
 import { SimulatedVm } from './runner.js';
 import { resolveBootInputs, type Scenario, type Step } from './scenario-file.js';
-import { sweepGrid } from './sweep-grid.js';
+import { hardeningLab } from './hardening/lab.js';
+import { labSweepGrid, sweepGrid } from './sweep-grid.js';
 
 export type { ExploreSource } from './explore-source.js';
 
@@ -35,7 +36,9 @@ export interface ExploreOptions {
   base?: bigint;
   /** Sweep the scenario's last save (scenarios only; an ArgumentError otherwise). */
   sweep?: boolean;
-  /** Store unit of the sweep (default `byte`). */
+  /** Add the hardening lab's sweeps of the scenario's last save, one per variant (scenarios only). */
+  harden?: boolean;
+  /** Store unit of the sweep and of the lab (default `byte`). */
   granularity?: SweepGranularity;
   /** Bytes shown in the byte view (default 64 KiB); the rest is counted and marked `truncated`. */
   maxBytes?: number;
@@ -70,6 +73,7 @@ function fromBytes(name: string, bytes: Uint8Array, kind: 'region' | 'payload' |
     boots: [],
     comparisons: [],
     sweep: null,
+    hardening: null,
   };
 }
 
@@ -136,7 +140,19 @@ function fromScenario(name: string, scenario: Scenario, options: ExploreOptions)
   data.boots = boots;
   data.comparisons = comparisons(boots);
   if (options.sweep === true) data.sweep = sweepGrid(crashSweep(scenario, { granularity: options.granularity ?? 'byte' }));
+  if (options.harden === true) data.hardening = hardeningView(scenario, options.granularity ?? 'byte');
   return data;
+}
+
+/** The lab's hardened sweep of every variant, as grids (before `previous`, a failed check panics). */
+function hardeningView(scenario: Scenario, granularity: SweepGranularity): HardeningViewJson {
+  const r = hardeningLab(scenario, { granularity });
+  return {
+    granularity,
+    before: r.before,
+    onCheckFail: r.onCheckFail,
+    variants: r.variants.map((v) => ({ variant: v.variant, hypothetical: v.hypothetical, summary: v.summary, grid: labSweepGrid(scenario.name, granularity, v.hardened) })),
+  };
 }
 
 /** Each successful boot's map against the previous successful boot's. */
@@ -157,14 +173,17 @@ function comparisons(boots: readonly BootViewJson[]): MapComparisonJson[] {
  * - a state: encoded with the library into the region image `image` builds (header page, then
  *   the payload region), placed at `options.base` or the state's own header entry, then as a dump;
  * - a scenario: run step by step (see the scenario notes above), its boots compared pairwise,
- *   and with `sweep` the crash sweep of its last save.
- * @throws {ArgumentError} `sweep` for an input that is not a scenario.
+ *   with `sweep` the crash sweep of its last save, and with `harden` the hardening lab's.
+ * @throws {ArgumentError} `sweep` or `harden` for an input that is not a scenario.
  * @throws {EncodeError} a state no writer could hold; {@link RegionImageError} a payload larger
  *   than its region; {@link CrashSweepError} a scenario without a runnable save to sweep.
  */
 export function exploreData(source: ExploreSource, options: ExploreOptions = {}): ExploreData {
   if (options.sweep === true && source.kind !== 'scenario') {
     throw new ArgumentError('exploreData(options.sweep)', 'false for an input that is not a scenario (a sweep tears a scenario save)', true);
+  }
+  if (options.harden === true && source.kind !== 'scenario') {
+    throw new ArgumentError('exploreData(options.harden)', 'false for an input that is not a scenario (the lab tears a scenario save)', true);
   }
   switch (source.kind) {
     case 'bytes':

@@ -6,6 +6,7 @@
  * They live in src/sim, which builds them, so that src/sim never imports src/web;
  * src/web/explore-data.ts re-exports them for the page.
  */
+import type { SweepGranularity } from './crash-model.js';
 
 /** What a range of the partition's address space is, for colouring and the legend. */
 export type MapRangeKind =
@@ -145,8 +146,12 @@ export type OutcomeClassJson = 'restored-new' | 'restored-old' | 'fresh' | 'pani
 export interface SweepCellJson {
   /** Crash point: store units written before the stop. */
   k: number;
-  /** Which bytes the next store would have written: the torn write's position. */
-  area: 'header' | 'payload' | 'done';
+  /**
+   * Which store the next unit belongs to: the torn write's position. `payload` or `header` for
+   * the shipped writer; for a hardening variant's, one of the grid's `stores` names; `done` after
+   * the last.
+   */
+  area: string;
   /** Offset within the area of the first unwritten byte. */
   offset: number;
   /** The class of the boot after this crash. */
@@ -160,13 +165,44 @@ export interface SweepGridJson {
   /** The scenario swept. */
   scenario: string;
   /** Store unit. */
-  granularity: 'byte' | 'u64';
+  granularity: SweepGranularity;
   /** Payload length of the swept save. */
   payloadLen: number;
   /** One cell per swept crash point, in k order. */
   cells: SweepCellJson[];
   /** Cells per class: equal to `crash-sweep --json`'s counts. */
   counts: Record<OutcomeClassJson, number>;
+  /**
+   * The writer's stores in order, when it is not the shipped writer's payload-then-header
+   * (a hardening variant's): each names an `area` of the cells.
+   */
+  stores?: {
+    /** The store's name, as the cells' `area`. */
+    what: string;
+    /** Its length in bytes. */
+    bytes: number;
+  }[];
+}
+
+/** The hardening lab's sweeps, one heatmap per variant (`explore --harden`). */
+export interface HardeningViewJson {
+  /** The crash model's store unit. */
+  granularity: SweepGranularity;
+  /** What the persisted area held before the save. */
+  before: string;
+  /** What a hypothetical reader does on a failed check. */
+  onCheckFail: string;
+  /** One per variant, `real` (the shipped format) first. */
+  variants: {
+    /** The variant's name. */
+    variant: string;
+    /** False only for `real`. */
+    hypothetical: boolean;
+    /** What its writer and reader do. */
+    summary: string;
+    /** Its writer with its reader, over every crash point. */
+    grid: SweepGridJson;
+  }[];
 }
 
 /** Everything an explorer page shows. */
@@ -201,4 +237,6 @@ export interface ExploreData {
   comparisons: MapComparisonJson[];
   /** With --sweep: the crash sweep. */
   sweep: SweepGridJson | null;
+  /** With --harden: the hardening lab's sweeps. */
+  hardening: HardeningViewJson | null;
 }

@@ -3,7 +3,8 @@
  * drives one simulated VM (one guest memory) through boot, save, corrupt and
  * boot steps, reporting each step in the documented result shape. On top of
  * the runner: the demo lifecycle, multi-generation campaigns with drift, the
- * crash-consistency sweep of a save, and the schema-version compatibility
+ * crash-consistency sweep of a save, the hardening lab that sweeps hypothetical
+ * format changes the same way, and the schema-version compatibility
  * matrix, each returning a typed report a test can assert on.
  */
 export {
@@ -42,6 +43,21 @@ export {
   type Step,
 } from './scenario-file.js';
 export {
+  BEFORE_STATES,
+  GRANULARITY_BYTES,
+  SWEEP_GRANULARITIES,
+  crashPoints,
+  describeStores,
+  mulberry32,
+  prepareBefore,
+  splitStores,
+  type BeforeState,
+  type StoreUnit,
+  type SweepStore,
+} from './crash-model.js';
+export * from './hardening/index.js';
+export { referenceOutcome, sweepOutcomeToJson, tallyOutcomes, topologyOf, type SweepTally, type SweptBoot } from './sweep-outcome.js';
+export {
   CrashSweepError,
   DEFAULT_SWEEP_SAVES,
   OUTCOME_CLASSES,
@@ -49,6 +65,7 @@ export {
   crashSweep,
   defaultCrashSweepScenario,
   defaultCrashSweepScenarioJson,
+  prepareSweep,
   sweepReportToJson,
   topologyDifferences,
   type CrashSweepErrorCode,
@@ -58,6 +75,7 @@ export {
   type SweepGranularity,
   type SweepOutcome,
   type SweepReport,
+  type SweepSetup,
   type SweepSegment,
   type SweepTopology,
   type TornState,

@@ -9,6 +9,7 @@ export type {
   ByteSpanJson,
   ByteViewJson,
   ExploreData,
+  HardeningViewJson,
   MapChangeJson,
   MapComparisonJson,
   MapRangeJson,

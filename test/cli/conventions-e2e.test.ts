@@ -132,7 +132,7 @@ describe.concurrent('input quoted in a message is escaped and cut', () => {
 
   test('an option value with an escape sequence, and a long one', async () => {
     const esc = await runCli(['crash-sweep', '--granularity', '\x1b[31mred']);
-    expect(esc.stderr).toContain('--granularity must be byte or u64 (got "\\x1b[31mred")');
+    expect(esc.stderr).toContain('--granularity must be one of byte, u64, cacheline, page (got "\\x1b[31mred")');
     const long = await runCli(['crash-sweep', '--fail-on', 'x'.repeat(1000)]);
     expect(long.stderr).toContain(`(got "${'x'.repeat(64)}"…(936 more))`);
     expect(long.stderr.length).toBeLessThan(400);

@@ -46,7 +46,7 @@ describe('vtl2-persist crash-sweep', { timeout: 60_000 }, () => {
     expect(stderr).toBe(''); // stderr is not a TTY: no progress line
     expect(code).toBe(0);
     expect(stdout).not.toContain('\x1b['); // not a TTY (and NO_COLOR): no colour
-    expect(stdout).toContain('granularity byte, seed 0, exhaustive');
+    expect(stdout).toContain('granularity byte, before previous, seed 0, exhaustive');
     expect(stdout).toContain('store units: 327 payload + 32 header = 359; crash points k = 0..359 (360 swept)');
     expect(stdout).toMatch(/^ {2}restored-new +8$/m);
     expect(stdout).toMatch(/^ {2}restored-old +327$/m);
@@ -107,7 +107,7 @@ describe('vtl2-persist crash-sweep', { timeout: 60_000 }, () => {
   });
 
   test.each([
-    [['--granularity', 'word'], /--granularity must be byte or u64/],
+    [['--granularity', 'word'], /--granularity must be one of byte, u64, cacheline, page/],
     [['--seed=-4294967297'], /--seed must be an integer from -4294967296 to 4294967295/],
     [['--seed', '4294967296'], /--seed must be an integer/],
     [['--sample', '0'], /--sample must be a positive integer/],
@@ -133,7 +133,7 @@ describe('vtl2-persist crash-sweep', { timeout: 60_000 }, () => {
   test('--help documents the command and its exit codes', () => {
     const { code, stdout } = cli(['--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: vtl2-persist crash-sweep \[SCENARIO\] \[--granularity byte\|u64\] \[--seed N\]/);
+    expect(stdout).toMatch(/^Usage: vtl2-persist crash-sweep \[SCENARIO\] \[--granularity G\] \[--before B\]/);
     expect(stdout).toContain('SILENT-WRONG');
     expect(stdout).toContain('Exit codes: 0 the sweep ran');
   });

@@ -98,8 +98,8 @@ describe('explore writes one page', () => {
 describe('explore misuse: one line, exit 2', () => {
   test.each<[string[], string]>([
     [['explore'], 'missing INPUT (a file, or - for standard input)'],
-    [['explore', STATE, '--granularity', 'u64'], '--granularity goes with --sweep'],
-    [['explore', SCENARIO, '--sweep', '--granularity', 'word'], '--granularity must be byte or u64 (got "word")'],
+    [['explore', STATE, '--granularity', 'u64'], '--granularity goes with --sweep or --harden'],
+    [['explore', SCENARIO, '--sweep', '--granularity', 'word'], '--granularity must be one of byte, u64, cacheline, page (got "word")'],
     [['explore', STATE, '--json', '-o', 'x.html'], '--json prints the data on standard output; it takes no -o or --open'],
     [['explore', STATE, '--force'], '--force goes with -o FILE'],
     [['explore', STATE, '--open', '-o', '-'], '--open needs a page file, not -o -'],

@@ -2,13 +2,14 @@
 /**
  * The explorer page's script (bundled by scripts/build-web.mjs into dist/web/explorer.js and
  * inlined by src/web/page.ts): reads the {@link ExploreData} embedded in
- * `<script type="application/json" id="explore-data">` and draws four views behind tabs —
- * Bytes, Memory map, Decision trail, Crash sweep. Tabs follow the WAI-ARIA tabs pattern: Tab
+ * `<script type="application/json" id="explore-data">` and draws five views behind tabs —
+ * Bytes, Memory map, Decision trail, Crash sweep, Hardening. Tabs follow the WAI-ARIA tabs pattern: Tab
  * reaches the selected tab, Left/Right/Home/End move between tabs.
  */
 import type { ExploreData } from '../explore-data.js';
 import { bytesView } from './bytes-view.js';
 import { el, note } from './dom.js';
+import { hardeningView } from './hardening-view.js';
 import { mapView } from './map-view.js';
 import { sweepView } from './sweep-view.js';
 import { trailView } from './trail-view.js';
@@ -106,6 +107,11 @@ export function start(root: HTMLElement): void {
     { id: 'map', title: 'Memory map', build: () => mapView(data) },
     { id: 'trail', title: 'Decision trail', build: () => trailView(data.boots) },
     { id: 'sweep', title: 'Crash sweep', build: () => (data.sweep === null ? note('No crash sweep in this page: run explore with --sweep (on a scenario file) to add one.') : sweepView(data.sweep)) },
+    {
+      id: 'hardening',
+      title: 'Hardening',
+      build: () => (data.hardening === null ? note('No hardening lab in this page: run explore with --harden (on a scenario file) to add one.') : hardeningView(data.hardening)),
+    },
   ];
   const wanted = location.hash.slice(1);
   const initial = tabList.some((t) => t.id === wanted) ? wanted : data.bytes === null ? 'map' : 'bytes';

@@ -123,4 +123,14 @@ ol.trail .seen::before { content: "— "; }
 .figure [data-k].dim { opacity: 0.15; }
 /* The page has its own legend, with counts that filter; the figure's own would repeat it. */
 .figure.sweep .legend-item { display: none; }
+
+.hardening-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px 20px; }
+.hardening-grid .variant { border: 1px solid var(--border); border-radius: 6px; padding: 4px 10px 8px; min-width: 0; }
+.hardening-grid h3 { margin: 6px 0 2px; font-size: 15px; }
+.hardening-grid .summary { margin: 2px 0; color: var(--muted); font-size: 13px; }
+.hardening-grid .counts { margin: 4px 0; font-size: 13px; }
+.hardening-grid .figure { overflow-x: auto; }
+.hardening-grid [data-k] { cursor: default; }
+.badge { font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; border: 1px solid var(--fail); color: var(--fail); border-radius: 3px; padding: 0 4px; vertical-align: middle; }
+.badge.shipped { border-color: var(--pass); color: var(--pass); }
 `;

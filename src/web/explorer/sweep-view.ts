@@ -6,8 +6,8 @@
  * which shows the case of the cell clicked or focused. The cells are one tab stop; arrow keys
  * move between them (Left/Right by crash point, Up/Down to the cell drawn above or below).
  */
-import type { OutcomeClassJson, SweepCellJson, SweepGridJson } from '../explore-data.js';
-import { sweepSvg } from '../svg/sweep-svg.js';
+import type { OutcomeClassJson, SweepGridJson } from '../explore-data.js';
+import { sweepSvg, UNIT_WORDS } from '../svg/sweep-svg.js';
 import { paletteFor } from '../svg/palette.js';
 import { el, rovingTabindex, swatch, themedFigure } from './dom.js';
 
@@ -19,7 +19,7 @@ const OUTCOMES: readonly { id: OutcomeClassJson; words: string }[] = [
   { id: 'silent-wrong', words: 'SILENT-WRONG' },
 ];
 
-const AREA_WORDS: Record<SweepCellJson['area'], string> = {
+const AREA_WORDS: Record<string, string> = {
   payload: 'payload byte',
   header: 'header byte',
   done: 'save complete',
@@ -47,7 +47,7 @@ export function sweepView(grid: SweepGridJson): HTMLElement {
         'dl',
         {},
         el('dt', {}, 'torn at'),
-        el('dd', { 'data-detail': 'where' }, cell.area === 'done' ? AREA_WORDS.done : `${AREA_WORDS[cell.area]} 0x${cell.offset.toString(16)} (${cell.offset})`),
+        el('dd', { 'data-detail': 'where' }, cell.area === 'done' ? AREA_WORDS.done : `${AREA_WORDS[cell.area] ?? `${cell.area} byte`} 0x${cell.offset.toString(16)} (${cell.offset})`),
         el('dt', {}, 'next boot'),
         el('dd', { 'data-detail': 'outcome', 'data-outcome': cell.outcome }, OUTCOMES.find((o) => o.id === cell.outcome)?.words ?? cell.outcome),
         el('dt', {}, 'case'),
@@ -146,7 +146,7 @@ export function sweepView(grid: SweepGridJson): HTMLElement {
     el(
       'p',
       { class: 'note' },
-      `Scenario "${grid.scenario}": the save of a ${grid.payloadLen}-byte payload stopped after each ${grid.granularity === 'byte' ? 'byte' : '8-byte store'} ` +
+      `Scenario "${grid.scenario}": the save of a ${grid.payloadLen}-byte payload stopped after each ${UNIT_WORDS[grid.granularity]} ` +
         `(payload first, then the header), ${grid.cells.length} crash points; each cell is the boot that followed.`,
     ),
     legend,

@@ -35,6 +35,9 @@ export const OUTCOME_NAMES: Record<OutcomeClassJson, string> = {
 /** Which class a grouped cell shows: the worst of its points (a silent wrong restore hides nothing). */
 const SEVERITY: Record<OutcomeClassJson, number> = { 'restored-new': 0, 'restored-old': 1, fresh: 2, panic: 3, 'silent-wrong': 4 };
 
+/** A store unit in words, for the section headings. */
+export const UNIT_WORDS: Record<SweepGridJson['granularity'], string> = { byte: 'byte', u64: '8-byte store', cacheline: '64-byte cache line', page: '4 KiB page' };
+
 const CELL = 14;
 const STEP = 16;
 const PAD = 16;
@@ -82,15 +85,18 @@ export function sweepSvg(grid: SweepGridJson, options: SweepSvgOptions = {}): st
     options.title === false
       ? undefined
       : (options.title ?? `crash sweep of ${JSON.stringify(grid.scenario)}: ${grid.cells.length} crash points`);
-  const unit = grid.granularity === 'byte' ? 'byte' : '8-byte store';
+  const unit = UNIT_WORDS[grid.granularity];
   const width = Math.max(PAD * 2 + LABEL_W + columns * STEP, title === undefined ? 0 : Math.ceil(textWidth(title, 14.5) + 2 * PAD));
   let y = PAD + (title === undefined ? 0 : 24);
   const out: string[] = [];
-  const sections: { area: SweepCellJson['area']; heading: string }[] = [
-    { area: 'payload', heading: `payload (${grid.payloadLen} bytes, written first): a crash before writing this ${unit}` },
-    { area: 'header', heading: `header (32 bytes, written last): a crash before writing this ${unit}` },
-    { area: 'done', heading: 'save complete' },
-  ];
+  const sections: { area: SweepCellJson['area']; heading: string }[] =
+    grid.stores === undefined
+      ? [
+          { area: 'payload', heading: `payload (${grid.payloadLen} bytes, written first): a crash before writing this ${unit}` },
+          { area: 'header', heading: `header (32 bytes, written last): a crash before writing this ${unit}` },
+        ]
+      : grid.stores.map((s, i, all) => ({ area: s.what, heading: `${s.what} (${s.bytes} bytes, store ${i + 1} of ${all.length}): a crash before writing this ${unit}` }));
+  sections.push({ area: 'done', heading: 'save complete' });
   for (const section of sections) {
     const cells = drawn.filter((d) => d.area === section.area);
     if (cells.length === 0) continue;
