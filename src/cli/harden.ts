@@ -152,7 +152,7 @@ export function hardenText(r: HardenReport): string {
         `${v.cost.payloadBytes} B`,
         String(v.cost.extraUnits),
         formatSize(v.cost.capacity),
-        `${v.cost.bootWork.checks} checks, ${v.cost.bootWork.bytesRead} bytes read`,
+        `${v.cost.bootWork.checks} check${v.cost.bootWork.checks === 1 ? '' : 's'}, ${v.cost.bootWork.bytesRead} bytes read`,
       ]),
     ),
     '',

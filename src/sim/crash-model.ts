@@ -1,5 +1,5 @@
 /**
- * The crash model of a torn save (docs/robustness.md#crash-consistency-sweep): how a save's
+ * The crash model of a torn save (docs/servicing-walkthrough.md#what-a-torn-write-does): how a save's
  * stores split into the units a crash can stop between, which crash points a sweep visits, and
  * what the persisted area held before the save began. Shared by `crashSweep` and the
  * hardening lab (src/sim/hardening), which sweep the same points for different writers.

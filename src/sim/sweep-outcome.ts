@@ -1,5 +1,5 @@
 /**
- * How one crash point's boot is classified (docs/robustness.md#crash-consistency-sweep), against
+ * How one crash point's boot is classified (docs/servicing-walkthrough.md#what-a-torn-write-does), against
  * two references: what the next boot restores from the memory before the save ("old") and after
  * the complete save ("new"):
  * - `restored-new`: persisted path, topology equal to the new reference's;
