@@ -1,5 +1,5 @@
 /**
- * `vtl2-persist render map|bytes|sweep INPUT`: the explorer's figures as standalone SVG files,
+ * `vtl2-persist render map|bytes|sweep|harden INPUT`: the explorer's figures as standalone SVG files,
  * drawn by the same code the page uses (src/web/svg/) from the same data (src/sim/explore-data.ts),
  * no browser needed. The docs' figures are made with it (test/docs/figures.ts).
  */
@@ -10,6 +10,7 @@ import { exploreData, type ExploreOptions } from '../sim/explore-data.js';
 import type { ExploreData } from '../sim/explore-types.js';
 import { bytesSvg } from '../web/svg/bytes-svg.js';
 import { comparisonSvg, mapSvg } from '../web/svg/map-svg.js';
+import { hardeningSvg } from '../web/svg/hardening-svg.js';
 import { sweepSvg } from '../web/svg/sweep-svg.js';
 import type { Theme } from '../web/svg/palette.js';
 import { SWEEP_GRANULARITIES } from '../sim/crash-model.js';
@@ -20,7 +21,7 @@ import { MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption } from './kit/input.js
 import { OUTPUT_POLICY_HELP, writeFileSafely } from './kit/output-file.js';
 
 /** `vtl2-persist render --help`. */
-export const RENDER_USAGE = `Usage: vtl2-persist render map|bytes|sweep INPUT [-o FILE.svg [--force]]
+export const RENDER_USAGE = `Usage: vtl2-persist render map|bytes|sweep|harden INPUT [-o FILE.svg [--force]]
                           [--step N] [--granularity G] [--theme light|dark]
                           [--base GPA] [--payload | --region] [--max-bytes N]
 
@@ -44,13 +45,15 @@ Figures:
           persisted region right after its last save.
   sweep   The crash-sweep heatmap of a scenario's last save: one cell per
           crash point, coloured by the outcome ('crash-sweep' counts them).
+  harden  The hardening lab's heatmaps of a scenario's last save, one per
+          variant ('harden' counts them; all HYPOTHETICAL but real).
 
 Options:
   -o, --output FILE  Write the SVG to FILE ('-' or no -o: standard output).
 ${OUTPUT_POLICY_HELP}
   --step N           map of a scenario: the boot at lifecycle step N.
   --granularity byte|u64|cacheline|page
-                     sweep: the store unit, as 'crash-sweep' (default byte).
+                     sweep, harden: the store unit, as 'crash-sweep' (default byte).
   --theme light|dark Colours (default light).
   --base GPA         GPA of a dump's first byte, as 'inspect --base'; for a
                      state, where its image is placed.
@@ -65,7 +68,7 @@ Exit codes: 0 the figure was written, 2 a usage error, an unreadable or
 invalid INPUT, or a figure INPUT has no data for (a sweep of a dump, the map of
 a payload that does not decode, a --step that is not a successful boot).`;
 
-const FIGURES = ['map', 'bytes', 'sweep'] as const;
+const FIGURES = ['map', 'bytes', 'sweep', 'harden'] as const;
 type Figure = (typeof FIGURES)[number];
 
 /** The map figure of explored data: a step's boot, the first comparison, the only boot, or the saved map. */
@@ -92,7 +95,7 @@ function mapFigure(data: ExploreData, step: number | undefined, theme: Theme, in
   return mapSvg(data.savedMap, { theme });
 }
 
-/** `vtl2-persist render map|bytes|sweep INPUT [-o FILE.svg]`; returns the exit code. */
+/** `vtl2-persist render map|bytes|sweep|harden INPUT [-o FILE.svg]`; returns the exit code. */
 export function runRender(argv: readonly string[], io: Io): number {
   return runGuarded(io, 'render', () => {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -118,7 +121,7 @@ export function runRender(argv: readonly string[], io: Io): number {
     const theme = values.theme ?? 'light';
     if (theme !== 'light' && theme !== 'dark') throw usage(`--theme must be light or dark (got ${quoteInput(theme)})`);
     const granularity = oneOf('--granularity', values.granularity ?? 'byte', SWEEP_GRANULARITIES);
-    if (values.granularity !== undefined && figure !== 'sweep') throw usage('--granularity goes with the sweep figure');
+    if (values.granularity !== undefined && figure !== 'sweep' && figure !== 'harden') throw usage('--granularity goes with the sweep and harden figures');
     let step: number | undefined;
     if (values.step !== undefined) {
       if (figure !== 'map') throw usage('--step goes with the map figure');
@@ -138,11 +141,12 @@ export function runRender(argv: readonly string[], io: Io): number {
     const source: ExploreSource = readExploreInput(input, io, { json: maxInputOption(values['max-input']) });
     if ((values.payload || values.region) && source.kind !== 'bytes') throw usage(`--${values.payload ? 'payload' : 'region'} is for raw bytes; ${displayName(input)} is JSON`);
     if (base !== undefined && source.kind === 'scenario') throw usage('--base is for raw bytes or a SavedState; a scenario places its region itself');
-    if (figure === 'sweep' && source.kind !== 'scenario') {
-      throw badInput(`the sweep figure needs a scenario file: ${displayName(input)} is ${source.kind === 'state' ? 'a SavedState' : 'raw bytes'}, which has no save to tear`);
+    if ((figure === 'sweep' || figure === 'harden') && source.kind !== 'scenario') {
+      throw badInput(`the ${figure} figure needs a scenario file: ${displayName(input)} is ${source.kind === 'state' ? 'a SavedState' : 'raw bytes'}, which has no save to tear`);
     }
     const options: ExploreOptions = {
       sweep: figure === 'sweep',
+      harden: figure === 'harden',
       granularity,
       mode: values.payload ? 'payload' : values.region ? 'region' : 'auto',
       ...(base !== undefined && { base }),
@@ -161,7 +165,8 @@ export function runRender(argv: readonly string[], io: Io): number {
     else if (figure === 'bytes') {
       if (data.bytes === null) throw badInput(`${displayName(input)}: no bytes to draw`);
       svg = bytesSvg(data.bytes, { theme, title: `${displayName(input)}: ${data.input.detection}` });
-    } else svg = sweepSvg(data.sweep!, { theme });
+    } else if (figure === 'sweep') svg = sweepSvg(data.sweep!, { theme });
+    else svg = hardeningSvg(data.hardening!, { theme });
     const out = new TextEncoder().encode(svg);
     if (values.output === undefined || values.output === '-') io.stdout.write(svg);
     else writeFileSafely(values.output, out, { force: values.force === true, inputs: [input] });

@@ -51,7 +51,7 @@ describe.runIf(chromium !== undefined)('explorer page in Chromium', () => {
       runCli(['explore', input, ...extra, '-o', `${key}.html`], dir);
       pages[key] = { file: join(dir, `${key}.html`), data: JSON.parse(runCli(['explore', input, ...extra, '--json'], dir)) as ExploreData };
     };
-    make('torn', join(ROOT, 'docs/examples/torn-save.json'), ['--sweep']);
+    make('torn', join(ROOT, 'docs/examples/torn-save.json'), ['--sweep', '--harden']);
     make('state', join(ROOT, 'docs/examples/state.json'));
     make('region', 'region.bin', ['--base', '0x8000000']);
     inspect = JSON.parse(runCli(['inspect', 'region.bin', '--base', '0x8000000', '--json'], dir));
@@ -232,11 +232,30 @@ describe.runIf(chromium !== undefined)('explorer page in Chromium', () => {
     await page.context().close();
   });
 
+  test("the hardening view: one heatmap per variant, with harden --json's counts, all but real marked hypothetical", async () => {
+    type Sweep = { counts: Record<string, number>; points: number };
+    const [report] = JSON.parse(runCli(['harden', join(ROOT, 'docs/examples/torn-save.json'), '--json'], dir)) as { variants: { variant: string; hypothetical: boolean; hardened: Sweep }[] }[];
+    const page = await open('torn');
+    await tab(page, 'hardening');
+    expect(await page.$$eval('.hardening-grid [data-variant]', (vs) => vs.map((v) => v.getAttribute('data-variant')))).toEqual(report!.variants.map((v) => v.variant));
+    for (const v of report!.variants) {
+      const section = `.hardening-grid [data-variant="${v.variant}"]`;
+      for (const [outcome, count] of Object.entries(v.hardened.counts)) {
+        expect(await page.textContent(`${section} [data-lab-count="${outcome}"]`), `${v.variant} ${outcome}`).toBe(String(count));
+      }
+      expect(await page.$$eval(`${section} [data-k]`, (cs) => cs.length)).toBe(v.hardened.points);
+      expect(await page.textContent(`${section} .badge`)).toBe(v.hypothetical ? 'hypothetical' : 'shipped');
+    }
+    // A picture, not a control: no cell of it is in the tab order.
+    expect(await page.$$eval('.hardening-grid [data-k][tabindex="0"]', (cs) => cs.length)).toBe(0);
+    await page.context().close();
+  });
+
   test('screenshots of every view, light and dark (test-output/explorer/)', async () => {
     for (const key of ['torn', 'region', 'state'] as const) {
       for (const scheme of ['light', 'dark'] as const) {
         const page = await open(key, scheme);
-        for (const id of ['bytes', 'map', 'trail', 'sweep']) {
+        for (const id of ['bytes', 'map', 'trail', 'sweep', 'hardening']) {
           await tab(page, id);
           await page.screenshot({ path: join(SHOTS, `${key}-${id}-${scheme}.png`) });
         }

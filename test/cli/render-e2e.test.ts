@@ -60,7 +60,7 @@ describe('vtl2-persist render (built CLI)', () => {
 
   test.each([
     [['map'], 'missing INPUT (a file, or - for standard input)'],
-    [['chart', 'x'], 'unknown figure "chart": expected map, bytes, sweep'],
+    [['chart', 'x'], 'unknown figure "chart": expected map, bytes, sweep, harden'],
     [['sweep', 'docs/examples/state.json'], 'the sweep figure needs a scenario file: docs/examples/state.json is a SavedState, which has no save to tear'],
     [['map', 'docs/examples/torn-save.json', '--step', '2'], 'docs/examples/torn-save.json: lifecycle step 2 is not a boot step'],
     [['bytes', 'docs/examples/state.json', '--step', '1'], '--step goes with the map figure'],
@@ -87,7 +87,7 @@ describe('vtl2-persist render (built CLI)', () => {
   test('--help', () => {
     const r = render(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout.startsWith('Usage: vtl2-persist render map|bytes|sweep INPUT')).toBe(true);
+    expect(r.stdout.startsWith('Usage: vtl2-persist render map|bytes|sweep|harden INPUT')).toBe(true);
     expect(existsSync(builtCli())).toBe(true);
   });
 });

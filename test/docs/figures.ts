@@ -31,6 +31,8 @@ export const FIGURES: readonly Figure[] = [
   { file: 'example-region-bytes.svg', args: ['bytes', 'docs/examples/state.json'] },
   // docs/robustness.md: the crash sweep of the torn-save scenario's last save.
   { file: 'torn-save-sweep.svg', args: ['sweep', 'docs/examples/torn-save.json'] },
+  // docs/hardening.md: the same save swept with every hardening variant, at 8-byte stores.
+  { file: 'torn-save-harden.svg', args: ['harden', 'docs/examples/torn-save.json', '--granularity', 'u64'] },
 ];
 
 /** The figure as `vtl2-persist render ARGS` writes it to standard output (run from the repository root). */

@@ -65,7 +65,12 @@ export interface HardeningVariant {
   /** One line: what the writer and the reader do differently. */
   summary: string;
   /** Bytes of header (past today's 32) and of payload the variant adds to a save. */
-  addedBytes(save: SaveInput): { header: number; payload: number };
+  addedBytes(save: SaveInput): {
+    /** Header bytes past today's 32. */
+    header: number;
+    /** Payload bytes. */
+    payload: number;
+  };
   /** The largest payload (real encoding) a save can hold in the region. */
   capacity(geometry: SaveGeometry): bigint;
   /** The stores of a save, in the order the variant writer issues them. */

@@ -33,7 +33,7 @@ export function hardeningView(view: HardeningViewJson): HTMLElement {
           el(
             'p',
             { class: 'counts' },
-            ...OUTCOME_ORDER.flatMap((o, i) => [i === 0 ? '' : ', ', `${OUTCOME_NAMES[o]} `, el('b', { 'data-count-for': o }, String(v.grid.counts[o]))]),
+            ...OUTCOME_ORDER.flatMap((o, i) => [i === 0 ? '' : ', ', `${OUTCOME_NAMES[o]} `, el('b', { 'data-lab-count': o }, String(v.grid.counts[o]))]),
           ),
           // A picture, not a control: its cells' titles show the cases on hover, and the counts
           // above are its text; the Crash sweep view is the one to step through by keyboard.

@@ -95,7 +95,7 @@ export function sweepSvg(grid: SweepGridJson, options: SweepSvgOptions = {}): st
           { area: 'payload', heading: `payload (${grid.payloadLen} bytes, written first): a crash before writing this ${unit}` },
           { area: 'header', heading: `header (32 bytes, written last): a crash before writing this ${unit}` },
         ]
-      : grid.stores.map((s, i, all) => ({ area: s.what, heading: `${s.what} (${s.bytes} bytes, store ${i + 1} of ${all.length}): a crash before writing this ${unit}` }));
+      : grid.stores.map((s, i, all) => ({ area: s.what, heading: `${s.what} (${s.bytes} bytes, store ${i + 1} of ${all.length})` }));
   sections.push({ area: 'done', heading: 'save complete' });
   for (const section of sections) {
     const cells = drawn.filter((d) => d.area === section.area);
