@@ -30,10 +30,10 @@ import { headerToJson } from './result-json.js';
 import { parseScenarioFile, resolveBootInputs, type BootStep, type SaveStep, type Scenario } from './scenario-file.js';
 import {
   OUTCOME_CLASSES,
-  classifyOutcome,
   referenceOutcome,
   referenceToJson,
   sweepOutcomeToJson,
+  sweepPoints,
   tallyOutcomes,
   type OutcomeClass,
   type ReferenceOutcome,
@@ -186,28 +186,11 @@ export function crashSweep(scenario: Scenario, options: CrashSweepOptions): Swee
 
   const total = units.length;
   const ks = crashPoints(total, options.sample, seed);
-  const outcomes: SweepOutcome[] = [];
-  const working = old.clone();
-  let applied = 0;
-  let payloadBytes = 0;
-  let headerBytes = 0;
-  for (const k of ks) {
-    for (; applied < k; applied++) {
-      const u = units[applied]!;
-      working.write(u.gpa, u.bytes);
-      if (u.store === 0) payloadBytes += u.bytes.length;
-      else headerBytes += u.bytes.length;
-    }
-    const torn: TornState = {
-      payloadBytes,
-      payloadLen: plan.payload.length,
-      headerBytes,
-      description: describeTorn(k, total, payloadBytes, plan.payload.length, headerBytes, granularity),
-    };
-    // boot() only reads guest memory, so the working copy needs no clone.
-    outcomes.push(classifyOutcome(k, torn, boot(bootInputs, working), oldTopology, newTopology));
-    options.onProgress?.(outcomes.length, ks.length);
-  }
+  const torn = (k: number, written: readonly number[]): TornState => {
+    const [payloadBytes = 0, headerBytes = 0] = written;
+    return { payloadBytes, payloadLen: plan.payload.length, headerBytes, description: describeTorn(k, total, payloadBytes, plan.payload.length, headerBytes, granularity) };
+  };
+  const { outcomes, memory: working, applied } = sweepPoints(old, units, ks, (m) => boot(bootInputs, m), torn, { old: oldTopology, new: newTopology }, options.onProgress);
   if (applied === total && !working.equals(complete)) {
     throw new Error('crash sweep: the store units do not add up to the complete save (internal error)');
   }

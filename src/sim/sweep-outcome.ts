@@ -14,7 +14,9 @@
 import type { BootSuccess } from '../boot/boot.js';
 import { openhclMapToJson } from '../boot/device-tree.js';
 import type { RangeJson } from '../format/state-json.js';
+import type { GuestMemory } from '../memory/guest-memory.js';
 import { formatHex } from '../memory/range.js';
+import type { StoreUnit } from './crash-model.js';
 
 /** The outcome classes, in report order. */
 export const OUTCOME_CLASSES = ['restored-new', 'restored-old', 'fresh', 'panic', 'silent-wrong'] as const;
@@ -266,3 +268,44 @@ function segmentsOf(outcomes: readonly SweepOutcome[]): SweepSegment[] {
   return segments;
 }
 
+
+/** What {@link sweepPoints} did: every crash point classified, and the memory after the last. */
+export interface SweptPoints {
+  /** One outcome per crash point, in the order given. */
+  outcomes: SweepOutcome[];
+  /** A copy of the memory before the save with every unit up to the last crash point applied. */
+  memory: GuestMemory;
+  /** Units applied to `memory`. */
+  applied: number;
+}
+
+/**
+ * The loop every sweep shares: applies `units` to a copy of `old` one by one and, at each
+ * crash point of `ks` (ascending), boots it with `read` and classifies the result against the
+ * references. `torn` describes memory at k from the bytes written so far of each store.
+ */
+export function sweepPoints(
+  old: GuestMemory,
+  units: readonly StoreUnit[],
+  ks: readonly number[],
+  read: (memory: GuestMemory) => SweptBoot,
+  torn: (k: number, written: readonly number[]) => TornState,
+  references: { old: SweepTopology | undefined; new: SweepTopology | undefined },
+  onProgress?: (done: number, total: number) => void,
+): SweptPoints {
+  const memory = old.clone();
+  const written: number[] = [];
+  const outcomes: SweepOutcome[] = [];
+  let applied = 0;
+  for (const k of ks) {
+    for (; applied < k; applied++) {
+      const u = units[applied]!;
+      memory.write(u.gpa, u.bytes);
+      written[u.store] = (written[u.store] ?? 0) + u.bytes.length;
+    }
+    // A boot only reads guest memory, so the working copy needs no clone.
+    outcomes.push(classifyOutcome(k, torn(k, written), read(memory), references.old, references.new));
+    onProgress?.(outcomes.length, ks.length);
+  }
+  return { outcomes, memory, applied };
+}

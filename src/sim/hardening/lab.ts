@@ -16,13 +16,12 @@ import { crashPoints, describeStores, splitStores, type BeforeState, type SweepG
 import { prepareSweep, type SweepSetup } from '../crash-sweep.js';
 import type { Scenario } from '../scenario-file.js';
 import {
-  classifyOutcome,
   referenceOutcome,
+  sweepPoints,
   tallyOutcomes,
   topologyDifferences,
   topologyOf,
   type ReferenceOutcome,
-  type SweepOutcome,
   type SweptBoot,
   type SweepTally,
 } from '../sweep-outcome.js';
@@ -253,22 +252,13 @@ function sweep(old: GuestMemory, stores: readonly SweepStore[], granularity: Swe
   const oldTopology = references.old.path === 'panic' ? undefined : references.old.topology;
   const newTopology = references.new.path === 'panic' ? undefined : references.new.topology;
   const ks = crashPoints(units.length, sample, seed);
-  const working = old.clone();
-  const written = stores.map(() => 0);
   const payloadLen = stores.filter((s) => s.what === 'payload').reduce((n, s) => n + s.bytes.length, 0);
-  const outcomes: SweepOutcome[] = [];
-  let done = 0;
-  for (const k of ks) {
-    for (; done < k; done++) {
-      const u = units[done]!;
-      working.write(u.gpa, u.bytes);
-      written[u.store]! += u.bytes.length;
-    }
-    const payloadBytes = stores.reduce((n, s, i) => (s.what === 'payload' ? n + written[i]! : n), 0);
-    const headerBytes = written.reduce((n, w) => n + w, 0) - payloadBytes;
-    const torn = { payloadBytes, payloadLen, headerBytes, description: describeStores(stores, written, k, units.length) };
-    outcomes.push(classifyOutcome(k, torn, read(working), oldTopology, newTopology));
-  }
+  const torn = (k: number, written: readonly number[]) => {
+    const payloadBytes = stores.reduce((n, s, i) => (s.what === 'payload' ? n + (written[i] ?? 0) : n), 0);
+    const headerBytes = written.reduce((n, w) => n + (w ?? 0), 0) - payloadBytes;
+    return { payloadBytes, payloadLen, headerBytes, description: describeStores(stores, written, k, units.length) };
+  };
+  const { outcomes } = sweepPoints(old, units, ks, read, torn, { old: oldTopology, new: newTopology });
   const layout = stores.map((s) => ({ what: s.what, gpa: s.gpa, length: s.bytes.length }));
   return { stores: layout, units: units.length, points: ks.length, references, tally: tallyOutcomes(outcomes) };
 }
