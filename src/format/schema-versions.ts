@@ -119,7 +119,7 @@ export function encodeSavedStateV<V extends SchemaVersion>(version: V, state: Sa
     }
     case 2: {
       const s = state as SavedStateV2;
-      if (!Array.isArray(s.cpusWithMappedInterrupts)) throw new EncodeError('missing_field', V2_FIELD3, 'expected an array');
+      // encodeSavedState checks the list (an array of u32); its errors get the v2 name below.
       try {
         return encodeSavedState({
           partitionMemory: s.partitionMemory,
@@ -274,11 +274,12 @@ export function decodeSavedStateV<V extends SchemaVersion>(version: V, bytes: Ui
   const scan = scanTopLevel(bytes, NAMES[version]);
 
   // 2. Hide fields 3/4 that this version does not declare (the v3 decoder would read them).
-  const hide = scan.keys.filter((k) => (k.field === 3 || k.field === 4) && !known.has(k.field));
+  // The caller's bytes are copied once, before the first change.
   let input = bytes;
-  if (hide.length > 0) {
-    input = bytes.slice();
-    for (const k of hide) input[k.keyOffset] = hideField(input[k.keyOffset]!);
+  for (const k of scan.keys) {
+    if ((k.field !== 3 && k.field !== 4) || known.has(k.field)) continue;
+    if (input === bytes) input = bytes.slice();
+    input[k.keyOffset] = hideField(input[k.keyOffset]!);
   }
 
   // 3. Decode. Framing is unchanged by hiding, so the decode fails either
@@ -292,7 +293,8 @@ export function decodeSavedStateV<V extends SchemaVersion>(version: V, bytes: Ui
     if (version === 2 && e.path.startsWith(V3_FIELD3)) throw renamed(e, V2_FIELD3 + e.path.slice(V3_FIELD3.length));
     throw e;
   }
-  if (scan.error !== undefined) throw scan.error; // unreachable: same framing
+  // No scan error is left here: the scan and the decode read the same framing, so a framing
+  // error the scan found made the decode fail too.
 
   // 4. Presence and ignored fields from the scan.
   const list = (field: SchemaField, values: number[]): CpuListRead => {
@@ -361,9 +363,10 @@ function hideField(keyByte: number): number {
   return (keyByte & 0x87) | (HIDDEN_FIELD << 3);
 }
 
-/** A copy of a decode error with a different path (field 3 keeps its number but not its v3 name). */
+/**
+ * A copy of a decode error with a different path (field 3 keeps its number but not its v3 name).
+ * The path is one segment: field 3 is a packed list, so an error inside it names only the list.
+ */
 function renamed(e: DecodeError, path: string): DecodeError {
-  const copy = new DecodeError(e.code, e.offset, e.wireType);
-  for (const segment of path.split('.').reverse()) copy.within(segment);
-  return copy;
+  return new DecodeError(e.code, e.offset, e.wireType).within(path);
 }

@@ -24,10 +24,15 @@ function loadRoot(): protobuf.Root {
 }
 
 /** How the codec treats a field: a u64/u32/u16 varint, a nested message, or a packed u32 list. */
-type FieldShape = 'u64' | 'u32' | 'message' | 'repeated message' | 'repeated u32';
+export type FieldShape = 'u64' | 'u32' | 'message' | 'repeated message' | 'repeated u32';
 
-/** Looks up a field's number and checks that the .proto still declares the shape the codec implements. */
-function field(type: string, name: string, shape: FieldShape): number {
+/**
+ * Looks up a field's number and checks that the .proto still declares the shape the codec
+ * implements; {@link FIELD} is built with it when the module loads (exported for the tests of
+ * its two refusals).
+ * @throws {Error} when the field is missing or has another shape: the codec would be wrong.
+ */
+export function protoField(type: string, name: string, shape: FieldShape): number {
   const f = schemaRoot.lookupType(type).fields[name];
   if (f === undefined) throw new Error(`schema: ${type}.${name} is missing from the .proto`);
   f.resolve();
@@ -44,47 +49,47 @@ export const FIELD = {
   /** `topology.MemoryRange`: a GPA range as start and end (exclusive). */
   range: {
     /** `start` (u64). */
-    start: field('topology.MemoryRange', 'start', 'u64'),
+    start: protoField('topology.MemoryRange', 'start', 'u64'),
     /** `end` (u64). */
-    end: field('topology.MemoryRange', 'end', 'u64'),
+    end: protoField('topology.MemoryRange', 'end', 'u64'),
   },
   /** `MemoryVtlType`: a wrapper message around the u32 memory type. */
   vtlType: {
     /** `field1`, the wrapped value. */
-    value: field(`${BOOT}.MemoryVtlType`, 'field1', 'u32'),
+    value: protoField(`${BOOT}.MemoryVtlType`, 'field1', 'u32'),
   },
   /** `IgvmMemoryType`: a wrapper message around the u16 IGVM type. */
   igvmType: {
     /** `field1`, the wrapped value. */
-    value: field(`${BOOT}.IgvmMemoryType`, 'field1', 'u32'),
+    value: protoField(`${BOOT}.IgvmMemoryType`, 'field1', 'u32'),
   },
   /** `MemoryEntry`: one RAM range of the `/openhcl` map. */
   memoryEntry: {
     /** `range` (message). */
-    range: field(`${BOOT}.MemoryEntry`, 'range', 'message'),
+    range: protoField(`${BOOT}.MemoryEntry`, 'range', 'message'),
     /** `vnode` (u32). */
-    vnode: field(`${BOOT}.MemoryEntry`, 'vnode', 'u32'),
+    vnode: protoField(`${BOOT}.MemoryEntry`, 'vnode', 'u32'),
     /** `vtl_type` (message). */
-    vtlType: field(`${BOOT}.MemoryEntry`, 'vtl_type', 'message'),
+    vtlType: protoField(`${BOOT}.MemoryEntry`, 'vtl_type', 'message'),
     /** `igvm_type` (message). */
-    igvmType: field(`${BOOT}.MemoryEntry`, 'igvm_type', 'message'),
+    igvmType: protoField(`${BOOT}.MemoryEntry`, 'igvm_type', 'message'),
   },
   /** `MmioEntry`: one MMIO range of the `/openhcl` map. */
   mmioEntry: {
     /** `range` (message). */
-    range: field(`${BOOT}.MmioEntry`, 'range', 'message'),
+    range: protoField(`${BOOT}.MmioEntry`, 'range', 'message'),
     /** `vtl_type` (message). */
-    vtlType: field(`${BOOT}.MmioEntry`, 'vtl_type', 'message'),
+    vtlType: protoField(`${BOOT}.MmioEntry`, 'vtl_type', 'message'),
   },
   /** `SavedState`: the payload itself. */
   savedState: {
     /** `partition_memory` (repeated message). */
-    partitionMemory: field(`${BOOT}.SavedState`, 'partition_memory', 'repeated message'),
+    partitionMemory: protoField(`${BOOT}.SavedState`, 'partition_memory', 'repeated message'),
     /** `partition_mmio` (repeated message). */
-    partitionMmio: field(`${BOOT}.SavedState`, 'partition_mmio', 'repeated message'),
+    partitionMmio: protoField(`${BOOT}.SavedState`, 'partition_mmio', 'repeated message'),
     /** `cpus_with_mapped_interrupts_no_io` (repeated u32). */
-    cpusWithMappedInterruptsNoIo: field(`${BOOT}.SavedState`, 'cpus_with_mapped_interrupts_no_io', 'repeated u32'),
+    cpusWithMappedInterruptsNoIo: protoField(`${BOOT}.SavedState`, 'cpus_with_mapped_interrupts_no_io', 'repeated u32'),
     /** `cpus_with_outstanding_io` (repeated u32). */
-    cpusWithOutstandingIo: field(`${BOOT}.SavedState`, 'cpus_with_outstanding_io', 'repeated u32'),
+    cpusWithOutstandingIo: protoField(`${BOOT}.SavedState`, 'cpus_with_outstanding_io', 'repeated u32'),
   },
 } as const;

@@ -67,3 +67,18 @@ describe('the codec checks the .proto shape when it loads', () => {
     await expect(loadWithSchema('../../src/format/encode.js', edit)).rejects.toThrow('schema: MemoryVtlType and IgvmMemoryType must wrap the same field number');
   });
 });
+
+describe('protoField, called directly', () => {
+  // The same two refusals as above, through the exported function, so that a per-test coverage
+  // run (which cannot see code that runs only while a module loads) attributes them.
+  test('a field the .proto does not have', async () => {
+    const { protoField } = await import('../../src/format/schema.js');
+    expect(() => protoField('topology.MemoryRange', 'middle', 'u64')).toThrow(new Error('schema: topology.MemoryRange.middle is missing from the .proto'));
+  });
+
+  test('a field of another shape', async () => {
+    const { protoField } = await import('../../src/format/schema.js');
+    expect(() => protoField('topology.MemoryRange', 'start', 'u32')).toThrow(new Error('schema: topology.MemoryRange.start is u64, the codec implements u32'));
+    expect(protoField('topology.MemoryRange', 'end', 'u64')).toBe(2);
+  });
+});

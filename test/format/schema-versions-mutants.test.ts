@@ -77,3 +77,30 @@ describe('decodeSavedStateV', () => {
     expect(() => decodeSavedStateV(1, input as never)).toThrow(expect.objectContaining({ code: 'not_bytes', offset: 0 }));
   });
 });
+
+describe('a reader that does not declare fields 3 and 4', () => {
+  // Field 3 as a fixed32 (`1d` + 4 bytes, which the v3 decoder rejects) and field 4 packed
+  // [1]: v1 declares neither, so both are hidden from the decoder and skipped as unknown.
+  const payload = () => Uint8Array.from([0x1d, 1, 2, 3, 4, 0x22, 0x01, 0x01]);
+
+  // Mutant: copying the input again before each hidden key (`input === bytes` → true) undoes
+  // the hiding of field 3 when field 4 is hidden, and the decode fails.
+  test('hides every undeclared field, not only the last', () => {
+    expect(decodeSavedStateV(1, payload())).toEqual({
+      version: 1,
+      partitionMemory: [],
+      partitionMmio: [],
+      ignored: [
+        { field: 3, occurrences: 1, bytes: 5 },
+        { field: 4, occurrences: 1, bytes: 3 },
+      ],
+    });
+  });
+
+  // Mutant: never copying (`input === bytes` → false) hides the keys in the caller's buffer.
+  test("leaves the caller's bytes as they were", () => {
+    const bytes = payload();
+    decodeSavedStateV(1, bytes);
+    expect(bytes).toEqual(payload());
+  });
+});
