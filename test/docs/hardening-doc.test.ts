@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { DEMO_CPUS, DEMO_VM } from '../../src/sim/demo.js';
 
 // Every `$ npx vtl2-persist harden …` block of docs/hardening.md is the command's output, byte
-// for byte (run in-process from the repository root: the paths in the doc are relative to it).
+// for byte (run in-process; the paths in the doc are relative to the repository root).
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const doc = readFileSync(new URL('../../docs/hardening.md', import.meta.url), 'utf8');
 const blocks = [...doc.matchAll(/```text\n\$ npx vtl2-persist (harden[^\n]*)\n([\s\S]*?)```/g)].map((m) => [m[1]!, m[2]!] as const);
@@ -20,15 +21,11 @@ describe('docs/hardening.md', () => {
   test.each(blocks)('$ npx vtl2-persist %s', (command, output) => {
     const chunks: string[] = [];
     const errors: string[] = [];
-    const cwd = process.cwd();
-    process.chdir(ROOT);
-    try {
-      const code = main(command.split(' '), { isTTY: false, write: (c: string) => chunks.push(c) } as never, { isTTY: false, write: (c: string) => errors.push(c) } as never);
-      expect(errors.join('')).toBe('');
-      expect(code).toBe(0);
-    } finally {
-      process.chdir(cwd);
-    }
+    // Paths in the doc are relative to the repository root (the output does not show them).
+    const args = command.split(' ').map((a) => (a.startsWith('docs/') ? join(ROOT, a) : a));
+    const code = main(args, { isTTY: false, write: (c: string) => chunks.push(c) } as never, { isTTY: false, write: (c: string) => errors.push(c) } as never);
+    expect(errors.join('')).toBe('');
+    expect(code).toBe(0);
     expect(chunks.join('')).toBe(output);
   });
 
