@@ -103,10 +103,7 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
     if (positionals.length > 1) throw usage(`crash-sweep takes at most one SCENARIO file (got ${positionals.map((p) => quoteInput(p)).join(' ')})`);
     const granularity = oneOf('--granularity', v.granularity ?? 'byte', SWEEP_GRANULARITIES);
     const before = oneOf('--before', v.before ?? 'previous', BEFORE_STATES);
-    const seed = v.seed === undefined ? 0 : parseSeed(v.seed);
-    if (seed === undefined) throw usage(seedMessage(v.seed!));
-    const sample = v.sample === undefined ? undefined : parseUint(v.sample, MAX_SAMPLE);
-    if (sample === 0 || (v.sample !== undefined && sample === undefined)) throw usage(`--sample must be a positive integer (got ${quoteInput(v.sample!)}); the most is ${MAX_SAMPLE}`);
+    const { seed, sample } = seedAndSample(v.seed, v.sample);
     let failOn: OutcomeClass[] = [];
     if (v['fail-on'] !== undefined) {
       const names = v['fail-on'].split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
@@ -144,6 +141,15 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
     else printLines(io.stdout, [reports.map((r) => crashSweepText(r, colour)).join('\n\n')]);
     return reports.some((r) => failOn.some((c) => r.counts[c] > 0)) ? 1 : 0;
   });
+}
+
+/** `--seed` (default 0) and `--sample` (default: every crash point), as crash-sweep and harden read them. */
+export function seedAndSample(seedText: string | undefined, sampleText: string | undefined): { seed: number; sample: number | undefined } {
+  const seed = seedText === undefined ? 0 : parseSeed(seedText);
+  if (seed === undefined) throw usage(seedMessage(seedText!));
+  const sample = sampleText === undefined ? undefined : parseUint(sampleText, MAX_SAMPLE);
+  if (sample === 0 || (sampleText !== undefined && sample === undefined)) throw usage(`--sample must be a positive integer (got ${quoteInput(sampleText!)}); the most is ${MAX_SAMPLE}`);
+  return { seed, sample };
 }
 
 const COLOURS: Record<OutcomeClass, string> = {

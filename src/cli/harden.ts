@@ -15,8 +15,8 @@ import { CHECK_FAIL_ACTIONS, hardeningLab, type HardenReport, type LabSweep } fr
 import { hardenReportToJson } from '../sim/hardening/report-json.js';
 import { VARIANT_NAMES, type VariantName } from '../sim/hardening/variants.js';
 import type { Scenario } from '../sim/scenario-file.js';
-import { oneOf, parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
-import { MAX_SAMPLE } from './crash-sweep.js';
+import { oneOf, parseCommandArgs } from './args.js';
+import { MAX_SAMPLE, seedAndSample } from './crash-sweep.js';
 import { badInput, runGuarded, usage, type Io } from './io.js';
 import { MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption } from './kit/input.js';
 import { JsonStreamArray, printJson, printLines } from './kit/output.js';
@@ -95,10 +95,7 @@ export function runHarden(argv: readonly string[], io: Io): number {
     const granularity = oneOf('--granularity', v.granularity ?? 'byte', SWEEP_GRANULARITIES);
     const before = oneOf('--before', v.before ?? 'previous', BEFORE_STATES);
     const onCheckFail = oneOf('--on-check-fail', v['on-check-fail'] ?? 'panic', CHECK_FAIL_ACTIONS);
-    const seed = v.seed === undefined ? 0 : parseSeed(v.seed);
-    if (seed === undefined) throw usage(seedMessage(v.seed!));
-    const sample = v.sample === undefined ? undefined : parseUint(v.sample, MAX_SAMPLE);
-    if (sample === 0 || (v.sample !== undefined && sample === undefined)) throw usage(`--sample must be a positive integer (got ${quoteInput(v.sample!)}); the most is ${MAX_SAMPLE}`);
+    const { seed, sample } = seedAndSample(v.seed, v.sample);
 
     const [file] = positionals;
     const scenarios: Scenario[] = file === undefined ? [defaultCrashSweepScenario()] : readScenarioFiles([file], io, maxInputOption(v['max-input']));
