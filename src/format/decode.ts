@@ -1,4 +1,5 @@
 import { DecodeError } from './codec-error.js';
+import { readMemoryEntriesFast } from './decode-fast.js';
 import { MeshReader } from './mesh-reader.js';
 import type { MemoryEntry, MmioEntry, SavedState, WireRange } from './saved-state.js';
 import { emptySavedState } from './saved-state.js';
@@ -20,6 +21,17 @@ const SAVED_STATE_NAMES = names(FIELD.savedState, {
   cpusWithMappedInterruptsNoIo: 'cpus_with_mapped_interrupts_no_io',
   cpusWithOutstandingIo: 'cpus_with_outstanding_io',
 });
+
+let fastEnabled = true;
+
+/**
+ * Turns decodeSavedState's fast path for memory entries on or off (default
+ * on). Only for tests that check both paths agree; not part of the package API.
+ * @internal
+ */
+export function setDecodeFastPath(on: boolean): void {
+  fastEnabled = on;
+}
 
 /** A repeated field of `SavedState`, by proto name. */
 export type SavedStateList =
@@ -69,6 +81,13 @@ export function decodeSavedState(bytes: Uint8Array, options: DecodeOptions = {})
   const end = bytes.length;
   const F = FIELD.savedState;
   while (r.pos < end) {
+    // Most of a payload is memory entries of one plain shape: read a run of
+    // those without the general reader first (decode-fast.ts). It stops before
+    // any element it does not recognise, which the switch below then reads.
+    if (fastEnabled) {
+      r.pos = readMemoryEntriesFast(bytes, r.pos, end, state.partitionMemory, onAppend);
+      if (r.pos >= end) break;
+    }
     switch (r.nextField(end, SAVED_STATE_NAMES)) {
       case F.partitionMemory: {
         const entry: MemoryEntry = { range: { start: 0n, end: 0n }, vnode: 0, vtlType: 0, igvmType: 0 };

@@ -1,4 +1,5 @@
 import { EncodeError, type EncodeErrorCode } from './codec-error.js';
+import { encodeSavedStateFast } from './encode-fast.js';
 import type { SavedState, WireRange } from './saved-state.js';
 import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
 import { FIELD } from './schema.js';
@@ -22,6 +23,10 @@ import { varint32Size, varint64Size, WireType, writeVarint32, writeVarint64 } fr
  * bug in the caller.
  */
 export function encodeSavedState(state: SavedState): Uint8Array {
+  // Plain states (bounds below 2^53, the usual case) take one pass; anything
+  // else, valid or not, comes here for validation and the general encoder.
+  const fast = fastEnabled ? encodeSavedStateFast(state) : undefined;
+  if (fast !== undefined) return fast;
   validate(state);
   const mem = state.partitionMemory;
   const mmio = state.partitionMmio;
@@ -75,6 +80,17 @@ export function encodeSavedState(state: SavedState): Uint8Array {
   pos = writePacked(buf, pos, KEY.cpusWithMappedInterruptsNoIo, cpus3, packed3);
   writePacked(buf, pos, KEY.cpusWithOutstandingIo, cpus4, packed4);
   return buf;
+}
+
+let fastEnabled = true;
+
+/**
+ * Turns encodeSavedState's one-pass fast path on or off (default on). Only
+ * for tests that check both paths agree; not part of the package API.
+ * @internal
+ */
+export function setEncodeFastPath(on: boolean): void {
+  fastEnabled = on;
 }
 
 /**
