@@ -1,4 +1,14 @@
 /** Shared helpers of `npm run bench` (never part of `npm test`; nothing here gates on time). */
+import { quantile } from './interleave.js';
+
+/** The spread of a figure: quartiles, extremes, and how many samples (pairs or windows) it rests on. */
+export interface Spread {
+  q1: number;
+  q3: number;
+  min: number;
+  max: number;
+  n: number;
+}
 
 /** One benchmark's figure: ours, the baseline measured in the same run, and their ratio. */
 export interface BenchRow {
@@ -17,6 +27,11 @@ export interface BenchRow {
    */
   ratio: number;
   ratioMeaning: string;
+  /**
+   * The spread of `ratio` (or of `ours` when the baseline is a constant): over
+   * the interleaved pairs, or over the timing windows.
+   */
+  spread?: Spread & { of: 'ratio' | 'ours'; over: 'pairs' | 'windows' | 'runs' };
   /** The issue's target, if it has one, and whether this run met it. */
   target?: string;
   met?: boolean;
@@ -24,34 +39,30 @@ export interface BenchRow {
   extra?: Record<string, unknown>;
 }
 
-/** How many windows {@link rate} splits its budget into. */
-export const RATE_WINDOWS = 10;
-
 /**
- * Runs `fn` in batches for about `budgetMs` after a warm-up; returns
- * operations per second: the median over {@link RATE_WINDOWS} equal windows of
- * the budget, so that a burst of noise from a shared host moves the figure
- * less than it would move a plain average. `batch` is how many calls are
- * timed together.
+ * Calls per second of `fn`, measured in `windows` short windows after a
+ * warm-up: the median window and the quartiles. Used where the comparison is
+ * against a constant (the lifecycle target), so there is no second task to
+ * interleave with.
  */
-export function rate(fn: () => unknown, budgetMs: number, batch = 100): number {
-  const warmEnd = performance.now() + Math.min(200, budgetMs / 4);
+export function windowedRate(fn: () => unknown, options: { windows: number; windowMs: number; batch?: number }): Spread & { median: number } {
+  const { windows, windowMs, batch = 1 } = options;
+  const warmEnd = performance.now() + 200;
   while (performance.now() < warmEnd) for (let i = 0; i < batch; i++) fn();
-  const windowMs = budgetMs / RATE_WINDOWS;
   const rates: number[] = [];
-  for (let w = 0; w < RATE_WINDOWS; w++) {
-    let ops = 0;
+  for (let w = 0; w < windows; w++) {
+    let calls = 0;
     const start = performance.now();
     let elapsed = 0;
-    while (elapsed < windowMs) {
+    do {
       for (let i = 0; i < batch; i++) fn();
-      ops += batch;
+      calls += batch;
       elapsed = performance.now() - start;
-    }
-    rates.push((ops * 1000) / elapsed);
+    } while (elapsed < windowMs);
+    rates.push((calls * 1000) / elapsed);
   }
   rates.sort((a, b) => a - b);
-  return (rates[(RATE_WINDOWS - 1) >> 1]! + rates[RATE_WINDOWS >> 1]!) / 2;
+  return { median: quantile(rates, 0.5), q1: quantile(rates, 0.25), q3: quantile(rates, 0.75), min: rates[0]!, max: rates[rates.length - 1]!, n: windows };
 }
 
 /**

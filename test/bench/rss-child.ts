@@ -2,7 +2,7 @@
  * Child process of benchmark 5 (run by scale.ts, not by hand): loads the
  * project modules, optionally runs one lifecycle, and prints its peak RSS as
  * one JSON line. Modes: `idle` (load only), `demo` (the demo lifecycle),
- * `scale` (the 1 TiB partition / 4 GiB VTL2 lifecycle).
+ * `scale` (the 240 TiB partition / 64 GiB VTL2 lifecycle).
  */
 import { runDemo, verdict, DEMO_CPUS } from '../../src/cli/demo.js';
 import { GuestMemory } from '../../src/memory/guest-memory.js';
@@ -19,8 +19,8 @@ if (mode === 'demo') {
   detail = verdict(r).text;
 } else if (mode === 'scale') {
   const [scenario] = parseScenarioFile({ ...scaleVmJson(), lifecycle: [{ op: 'boot' }] });
-  // A guest memory shaped like the partition: 1 TiB of backed RAM (+ the MMIO hole), sparse.
-  const memory = new GuestMemory({ limit: 1n << 42n, backing: scaleBacking() });
+  // A guest memory shaped like the partition: 240 TiB of backed RAM (+ the MMIO hole), sparse.
+  const memory = new GuestMemory({ limit: 1n << 49n, backing: scaleBacking() });
   const vm = new SimulatedVm(scenario!, { memory });
   const first = vm.boot();
   const save = vm.save(DEMO_CPUS);
