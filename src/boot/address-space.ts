@@ -17,9 +17,9 @@
  * The types, error and `Debug` formatting live in address-space-types.ts and are re-exported here.
  */
 
-import { mergeAdjacentRanges, walkRanges } from '../memory/range-algebra.js';
+import { forEachPiece } from '../memory/range-walk.js';
 import { MemoryRange, PAGE_SIZE } from '../memory/range.js';
-import { compareByStart } from '../memory/u64.js';
+import { sortByStartInPlace } from '../memory/u64.js';
 import { ReservedType, type MemoryVtlType } from '../memory/vtl-type.js';
 import {
   AddressSpaceError,
@@ -37,6 +37,7 @@ import {
   type AllocationPolicy,
 } from './address-space-types.js';
 import { BootPanic, asPanics } from './panic.js';
+import { ValueMemo, type KeyPart } from './value-memo.js';
 
 /** Everything the manager's types file holds, by this module's older import path. */
 export * from './address-space-types.js';
@@ -63,13 +64,32 @@ function checkVnode(vnode: number, what: string): void {
 
 /** Sorts by start, keeping the original order for equal starts (see {@link AddressSpaceManager.init}). */
 function sortByStart<T>(items: [MemoryRange, T][]): void {
-  items.sort(([a], [b]) => compareByStart(a, b));
+  sortByStartInPlace(items, (item) => item[0].start);
 }
 
 /** Pushes onto a fixed-capacity list the way arrayvec's `push` does: panicking when full. */
 function pushBounded<T>(list: T[], item: T, capacity: number, panicText: string): void {
   if (list.length >= capacity) throw new BootPanic('capacity_exceeded', panicText);
   list.push(item);
+}
+
+/** Recent {@link AddressSpaceManager.init} outcomes: a VM's fresh boot and its restore build two. */
+const INIT_MEMO = new ValueMemo<{ readonly entries: readonly AddressRange[]; readonly vtl2Pool: boolean }>(4);
+
+/** Every value {@link AddressSpaceManager.init} reads from its input, with list lengths and presence marked. */
+function initKey(init: AddressSpaceInit): KeyPart[] {
+  const key: KeyPart[] = [init.vtl2Ram.length];
+  for (const e of init.vtl2Ram) key.push(e.range.start, e.range.end, e.vnode);
+  key.push(init.bootshimUsed.start, init.bootshimUsed.end, init.persistedSpan.start, init.persistedSpan.end);
+  key.push(init.configRanges.length);
+  for (const r of init.configRanges) key.push(r.start, r.end);
+  for (const r of [init.reserved, init.sidecarImage, init.pageTables, init.logBuffer]) {
+    if (r === undefined) key.push(undefined);
+    else key.push(r.start, r.end);
+  }
+  key.push(init.poolRanges.length);
+  for (const r of init.poolRanges) key.push(r.start, r.end);
+  return key;
 }
 
 /**
@@ -130,7 +150,16 @@ export class AddressSpaceManager {
     if (manager.#entries.length !== 0) throw new AddressSpaceError('already_initialized', 'AlreadyInitialized');
     vtl2Ram.forEach((e, i) => checkVnode(e.vnode, `vtl2Ram[${i}]`));
 
-    return panicking(() => {
+    // Steps 2-6 are a pure function of the input values; a VM's boots repeat the same few.
+    const key = initKey(init);
+    const known = INIT_MEMO.get(key);
+    if (known !== undefined) {
+      manager.#entries = known.entries.slice();
+      if (known.vtl2Pool) manager.#vtl2Pool = true;
+      return manager;
+    }
+
+    const built = panicking(() => {
       // Step 2.
       const [header, payload] = persistedSpan.splitAtOffset(PAGE_SIZE);
 
@@ -151,18 +180,18 @@ export class AddressSpaceManager {
 
       // Step 4.
       const used: [MemoryRange, AddressUsage][] = [];
-      for (const [piece, label] of walkRanges([[bootshimUsed, 'Used'] as const], reserved)) {
-        if (label.kind === 'left') used.push([piece, 'Used']);
-        else if (label.kind === 'both') used.push([piece, label.right]);
-        else if (label.kind === 'right') {
+      forEachPiece([[bootshimUsed, 'Used'] as const], reserved, (kind, piece, _, typ) => {
+        if (kind === 'left') used.push([piece, 'Used']);
+        else if (kind === 'both') used.push([piece, typ as ReservedType]);
+        else {
           throw new AddressSpaceError(
             'reserved_range_outside_bootshim_used',
-            `ReservedRangeOutsideBootshimUsed { reserved: ${debugRangePlain(piece)}, typ: ${label.right}, ` +
+            `ReservedRangeOutsideBootshimUsed { reserved: ${debugRangePlain(piece)}, typ: ${typ}, ` +
               `bootshim_used: ${debugRangePlain(bootshimUsed)} }`,
-            { reserved: piece, typ: label.right, bootshimUsed },
+            { reserved: piece, typ: typ as ReservedType, bootshimUsed },
           );
         }
-      }
+      });
 
       // Step 5.
       let vtl2Pool = false;
@@ -175,20 +204,24 @@ export class AddressSpaceManager {
       // Step 6.
       const entries: AddressRange[] = [];
       const ram = vtl2Ram.map((e) => [e.range, e.vnode] as const);
-      for (const [piece, label] of walkRanges(ram, used)) {
-        if (label.kind === 'left') {
-          pushBounded(entries, { range: piece, vnode: label.left, usage: 'Free' }, MAX_ADDRESS_SPACE_ENTRIES, ARRAYVEC_PUSH_PANIC);
-        } else if (label.kind === 'both') {
-          pushBounded(entries, { range: piece, vnode: label.left, usage: label.right }, MAX_ADDRESS_SPACE_ENTRIES, ARRAYVEC_PUSH_PANIC);
-        } else if (label.kind === 'right') {
-          throw new BootPanic('vtl2_range_outside', `vtl2 range ${debugRange(piece)} used by ${debugUsage(label.right)} not contained in vtl2 ram`);
+      forEachPiece(ram, used, (kind, piece, vnode, usage) => {
+        if (kind === 'left') {
+          pushBounded(entries, { range: piece, vnode: vnode as number, usage: 'Free' }, MAX_ADDRESS_SPACE_ENTRIES, ARRAYVEC_PUSH_PANIC);
+        } else if (kind === 'both') {
+          pushBounded(entries, { range: piece, vnode: vnode as number, usage: usage as AddressUsage }, MAX_ADDRESS_SPACE_ENTRIES, ARRAYVEC_PUSH_PANIC);
+        } else {
+          throw new BootPanic('vtl2_range_outside', `vtl2 range ${debugRange(piece)} used by ${debugUsage(usage as AddressUsage)} not contained in vtl2 ram`);
         }
-      }
+      });
 
-      manager.#entries = entries;
-      if (vtl2Pool) manager.#vtl2Pool = true;
-      return manager;
+      return { entries, vtl2Pool };
     });
+    // The entry objects are never changed (allocation replaces them), so the memo and every
+    // manager built from it may share them; the list itself is each manager's own.
+    INIT_MEMO.set(key, { entries: built.entries.slice(), vtl2Pool: built.vtl2Pool });
+    manager.#entries = built.entries;
+    if (built.vtl2Pool) manager.#vtl2Pool = true;
+    return manager;
   }
 
   /**
@@ -311,11 +344,28 @@ export class AddressSpaceManager {
     /** The `MemoryVtlType` its usage maps to. */
     vtlType: MemoryVtlType;
   }[] {
-    return panicking(() =>
-      [...mergeAdjacentRanges(this.#entries.map((e) => [e.range, usageToVtlType(e.usage)] as const))].map(
-        ([range, vtlType]) => ({ range, vtlType }),
-      ),
-    );
+    // `mergeAdjacentRanges` as a loop of our own (it runs on every boot): the entries are sorted,
+    // non-overlapping and aligned (the manager's invariants), so the merge's ordering checks
+    // cannot fail and a run of one entry is that entry's range; a longer run is built with
+    // `MemoryRange::new`, as upstream builds every group.
+    const entries = this.#entries;
+    const out: { range: MemoryRange; vtlType: MemoryVtlType }[] = [];
+    return panicking(() => {
+      for (let i = 0; i < entries.length; ) {
+        const first = entries[i]!;
+        const vtlType = usageToVtlType(first.usage);
+        let end = first.range.end;
+        let j = i + 1;
+        for (; j < entries.length; j++) {
+          const next = entries[j]!;
+          if (next.range.start !== end || usageToVtlType(next.usage) !== vtlType) break;
+          end = next.range.end;
+        }
+        out.push({ range: j === i + 1 ? first.range : new MemoryRange(first.range.start, end), vtlType });
+        i = j;
+      }
+      return out;
+    });
   }
 
   /**

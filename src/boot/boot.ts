@@ -7,7 +7,7 @@
 import type { PersistedStateHeader } from '../format/header.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { MemoryRange } from '../memory/range.js';
-import { formatHex as hex } from '../memory/u64.js';
+import { formatHex as hex, sortByStartInPlace } from '../memory/u64.js';
 import { subtractRanges } from '../memory/range-algebra.js';
 import type { ReservedType } from '../memory/vtl-type.js';
 import { AddressSpaceManager, initOrPanic, type AddressSpaceInit } from './address-space.js';
@@ -22,6 +22,7 @@ import { readPersistedHeader, topologyFromPersistedState } from './persisted.js'
 import { pickPrivatePoolSize } from './pool-size.js';
 import { sidecarAction, type SidecarAction } from './sidecar.js';
 import { rangeWithLen, wrappingAdd, wrappingMul } from './wrapping.js';
+import { ValueMemo } from './value-memo.js';
 import type { CmdlineOptions, GpaPoolConfig, HostDt, MemoryAllocationMode, ShimParams } from './types.js';
 
 /** Pages of the persisted region a fresh boot reserves: 1 header page + 19 payload pages (upstream `PERSISTED_REGION_SIZE` in `topology_from_host_dt`). */
@@ -142,7 +143,8 @@ export function boot(inputs: BootInputs, memory: GuestMemory, trail?: TrailRecor
   try {
     // Upstream parses the host DT before it reads the header; the header read has no effect on
     // memory, so reading it first only lets a DT panic report the path the header would choose.
-    const parsed = { ...inputs, host: parseHostDeviceTree(inputs.host) };
+    // Field by field, not `{ ...inputs, … }`: V8 clones spread objects slowly, and this runs every boot.
+    const parsed: BootInputs = { shim: inputs.shim, host: parseHostDeviceTree(inputs.host), cmdline: inputs.cmdline };
     if (trail !== undefined) {
       trail('host_dt', 'pass', `${parsed.host.cpuCount} CPU(s), ${parsed.host.memory.length} memory entries`);
       for (const step of held!) trail(...step);
@@ -224,17 +226,11 @@ function restoreBoot(
  * config-region reclaim).
  */
 function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSpan: MemoryRange, poolRanges: MemoryRange[]): AddressSpaceInit {
-  const p = shim.parameterRegion;
-  // Upstream order: the reclaim range `try_new(dt_start()..dt_start() + dt_size()).expect("range
-  // is valid")` first, then `MemoryRange::new(parameter_region_start..start + size)`; both sums
-  // wrap in the release build, so an overflowing layout is a range panic, not an input error.
-  const dtPages = rangeWithLen(wrappingAdd(p.start, BigInt(p.dtPageIndex) * PAGE), BigInt(p.dtSizePages) * PAGE, 'try_new_expect');
-  const param = rangeWithLen(p.start, p.size);
   const init: AddressSpaceInit = {
     vtl2Ram,
     bootshimUsed: shim.used,
     persistedSpan,
-    configRanges: [...subtractRanges([param], [dtPages])],
+    configRanges: configRanges(shim.parameterRegion),
     logBuffer: shim.logBuffer,
     poolRanges,
   };
@@ -243,6 +239,24 @@ function addressSpaceInit(shim: ShimParams, vtl2Ram: Vtl2RamEntry[], persistedSp
   }
   if (shim.sidecar.size !== 0n) init.sidecarImage = rangeWithLen(shim.sidecar.base, shim.sidecar.size);
   return init;
+}
+
+/** Recent parameter-region layouts and their config ranges (every boot of a VM asks again). */
+const CONFIG_MEMO = new ValueMemo<readonly MemoryRange[]>(4);
+
+/** The parameter region minus the host-DT pages the kernel reclaims: the VTL2_CONFIG ranges. */
+function configRanges(p: ShimParams['parameterRegion']): MemoryRange[] {
+  const key = [p.start, p.size, p.dtPageIndex, p.dtSizePages];
+  const known = CONFIG_MEMO.get(key);
+  if (known !== undefined) return known.slice();
+  // Upstream order: the reclaim range `try_new(dt_start()..dt_start() + dt_size()).expect("range
+  // is valid")` first, then `MemoryRange::new(parameter_region_start..start + size)`; both sums
+  // wrap in the release build, so an overflowing layout is a range panic, not an input error.
+  const dtPages = rangeWithLen(wrappingAdd(p.start, BigInt(p.dtPageIndex) * PAGE), BigInt(p.dtSizePages) * PAGE, 'try_new_expect');
+  const param = rangeWithLen(p.start, p.size);
+  const ranges = [...subtractRanges([param], [dtPages])];
+  CONFIG_MEMO.set(key, ranges.slice());
+  return ranges;
 }
 
 /**
@@ -305,7 +319,7 @@ function finish(inputs: BootInputs, path: 'host' | 'persisted', reason: string, 
   const vtl2Ranges = t.space.vtl2Ranges();
   const { entries: e820, extUsed: e820ExtUsed } = buildE820(vtl2Ranges);
   trail?.('e820', 'pass', `${e820.length} entries${e820ExtUsed ? ' (spilled into the extension table)' : ''}`);
-  const partitionRam = [...host.memory].sort((a, b) => (a.range.start < b.range.start ? -1 : a.range.start > b.range.start ? 1 : 0));
+  const partitionRam = sortByStartInPlace(host.memory.slice(), (e) => e.range.start);
   const success: BootSuccess = {
     path,
     reason,

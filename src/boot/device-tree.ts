@@ -10,9 +10,12 @@
  */
 import type { RangeJson } from '../format/state-json.js';
 import { formatHex, type MemoryRange } from '../memory/range.js';
-import { RangeAlgebraError, walkRanges } from '../memory/range-algebra.js';
+import { sortByStartInPlace } from '../memory/u64.js';
+import { RangeAlgebraError } from '../memory/range-algebra.js';
+import { forEachPiece } from '../memory/range-walk.js';
 import { igvmTypeName, MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
 import { BootPanic } from './panic.js';
+import { ValueMemo, type KeyPart } from './value-memo.js';
 import type { HostMemoryEntry } from './types.js';
 
 /**
@@ -188,32 +191,43 @@ export function buildOpenhclMemoryMap(
   vtl0Mmio: readonly MemoryRange[],
   vtl2Mmio: readonly MemoryRange[],
 ): OpenhclMapNode[] {
+  // The memory nodes are a pure function of the values below, the same for every boot of a
+  // VM whose topology is restored unchanged; the nodes are copied out (callers own them).
+  const key: KeyPart[] = [partitionRam.length];
+  for (const e of partitionRam) key.push(e.range.start, e.range.end, e.memType, e.vnode);
+  for (const r of vtl2Ranges) key.push(r.range.start, r.range.end, r.vtlType);
+  let memoryNodes = MAP_MEMO.get(key);
+  if (memoryNodes === undefined) {
+    memoryNodes = walkOpenhclMemory(partitionRam, vtl2Ranges);
+    MAP_MEMO.set(key, memoryNodes);
+  }
+  const nodes: OpenhclMapNode[] = memoryNodes.map((n) => ({ kind: 'memory', range: n.range, vtlType: n.vtlType, vnode: n.vnode, igvmType: n.igvmType }));
+  for (const range of vtl0Mmio) nodes.push({ kind: 'mmio', range, vtlType: MemoryVtlType.VTL0_MMIO });
+  for (const range of vtl2Mmio) nodes.push({ kind: 'mmio', range, vtlType: MemoryVtlType.VTL2_MMIO });
+  return nodes;
+}
+
+/** A memory node of the `/openhcl` map. */
+type OpenhclMemoryNode = Extract<OpenhclMapNode, { kind: 'memory' }>;
+
+/** Recent memory-node lists of {@link buildOpenhclMemoryMap} (never handed out: copied). */
+const MAP_MEMO = new ValueMemo<readonly OpenhclMemoryNode[]>(4);
+
+/** The memory nodes of {@link buildOpenhclMemoryMap}: the walk of host RAM against the VTL2 ranges. */
+function walkOpenhclMemory(partitionRam: readonly HostMemoryEntry[], vtl2Ranges: readonly Vtl2RangeEntry[]): OpenhclMemoryNode[] {
   const host = stableSortByStart(partitionRam, (e) => e.range);
-  const nodes: OpenhclMapNode[] = [];
+  const nodes: OpenhclMemoryNode[] = [];
   try {
-    for (const [range, piece] of walkRanges(
+    // forEachPiece reports no `neither` pieces: host RAM gaps with no VTL2 range make no node.
+    forEachPiece(
       host.map((e) => [e.range, e] as const),
       vtl2Ranges.map((r) => [r.range, r.vtlType] as const),
-    )) {
-      switch (piece.kind) {
-        case 'left':
-          nodes.push({
-            kind: 'memory',
-            range,
-            vtlType: MemoryVtlType.VTL0,
-            vnode: piece.left.vnode,
-            igvmType: piece.left.memType,
-          });
-          break;
-        case 'both':
-          nodes.push({ kind: 'memory', range, vtlType: piece.right, vnode: piece.left.vnode, igvmType: piece.left.memType });
-          break;
-        case 'right':
-          throw new BootPanic('vtl2_range_outside', `vtl2 range ${debugRange(range)} not contained in partition ram`);
-        case 'neither':
-          break;
-      }
-    }
+      (kind, range, entry, vtlType) => {
+        if (kind === 'right') throw new BootPanic('vtl2_range_outside', `vtl2 range ${debugRange(range)} not contained in partition ram`);
+        const e = entry as HostMemoryEntry;
+        nodes.push({ kind: 'memory', range, vtlType: kind === 'left' ? MemoryVtlType.VTL0 : (vtlType as number), vnode: e.vnode, igvmType: e.memType });
+      },
+    );
   } catch (err) {
     // The walk's ordering assertions are boot-shim panics too; re-raise them as such.
     if (err instanceof RangeAlgebraError && (err.code === 'walk_left_not_sorted' || err.code === 'walk_right_not_sorted')) {
@@ -221,18 +235,12 @@ export function buildOpenhclMemoryMap(
     }
     throw err;
   }
-  for (const range of vtl0Mmio) nodes.push({ kind: 'mmio', range, vtlType: MemoryVtlType.VTL0_MMIO });
-  for (const range of vtl2Mmio) nodes.push({ kind: 'mmio', range, vtlType: MemoryVtlType.VTL2_MMIO });
   return nodes;
 }
 
 /** A stable sort by range start (Array.prototype.sort is stable since ES2019), on a copy. */
 function stableSortByStart<T>(items: readonly T[], rangeOf: (item: T) => MemoryRange): T[] {
-  return [...items].sort((a, b) => {
-    const sa = rangeOf(a).start;
-    const sb = rangeOf(b).start;
-    return sa < sb ? -1 : sa > sb ? 1 : 0;
-  });
+  return sortByStartInPlace(items.slice(), (item) => rangeOf(item).start);
 }
 
 /** Scenario-format JSON of one `/openhcl` node: types by upstream name, numbers when unnamed. */

@@ -61,22 +61,27 @@ export function parseHostDeviceTree(host: HostDt): HostDt {
     const { index, found } = searchByRange(memory, entry.range);
     if (found) throw deviceTreePanic(`MemoryRegOverlap { lower: ${debugEntry(memory[index]!)}, upper: ${debugEntry(entry)} }`);
     if (memory.length === MAX_PARTITION_RAM_RANGES) throw deviceTreePanic('TooManyMemoryEntries');
-    memory.splice(index, 0, entry);
+    // Hosts list memory in order, so the insertion point is usually the end: a push, not a splice.
+    if (index === memory.length) memory.push(entry);
+    else memory.splice(index, 0, entry);
   }
 
   const vmbusVtl0 = host.vmbusVtl0 && parseVmbus(host.vmbusVtl0, 'vmbus-vtl0');
   const vmbusVtl2 = host.vmbusVtl2 && parseVmbus(host.vmbusVtl2, 'vmbus-vtl2');
 
   for (let i = 1; i < memory.length; i++) {
-    const [lower, upper] = [memory[i - 1]!, memory[i]!];
+    const lower = memory[i - 1]!;
+    const upper = memory[i]!;
     if (lower.range.overlaps(upper.range)) throw deviceTreePanic(`MemoryRegOverlap { lower: ${debugEntry(lower)}, upper: ${debugEntry(upper)} }`);
   }
   const vtl0Mmio = vmbusVtl0?.mmio ?? [];
   const vtl2Mmio = vmbusVtl2?.mmio ?? [];
+  // VTL0's ranges then VTL2's against each entry (two loops: no joined list per entry).
+  const mmioOverlapsRam = (mmio: MemoryRange, ram: HostMemoryEntry): BootPanic =>
+    deviceTreePanic(`VmbusMmioOverlapsRam { mmio: ${debugRange(mmio)}, ram: ${debugEntry(ram)} }`);
   for (const ram of memory) {
-    for (const mmio of [...vtl0Mmio, ...vtl2Mmio]) {
-      if (mmio.overlaps(ram.range)) throw deviceTreePanic(`VmbusMmioOverlapsRam { mmio: ${debugRange(mmio)}, ram: ${debugEntry(ram)} }`);
-    }
+    for (const mmio of vtl0Mmio) if (mmio.overlaps(ram.range)) throw mmioOverlapsRam(mmio, ram);
+    for (const mmio of vtl2Mmio) if (mmio.overlaps(ram.range)) throw mmioOverlapsRam(mmio, ram);
   }
   for (const a of vtl0Mmio) {
     for (const b of vtl2Mmio) {
@@ -109,6 +114,9 @@ function parseVmbus(node: VmbusInfo, baseName: string): VmbusInfo {
 function searchByRange(sorted: readonly HostMemoryEntry[], range: MemoryRange): { index: number; found: boolean } {
   let lo = 0;
   let hi = sorted.length;
+  // Past the last key (a host listing memory in order): the search would end there too.
+  const last = sorted[hi - 1]?.range;
+  if (last !== undefined && (last.start < range.start || (last.start === range.start && last.end < range.end))) return { index: hi, found: false };
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const r = sorted[mid]!.range;

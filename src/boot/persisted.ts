@@ -144,14 +144,15 @@ export function topologyFromPersistedState(
   );
 
   // 7.5
-  const exclusion = [...new Set([...state.cpusWithOutstandingIo, ...state.cpusWithMappedInterruptsNoIo])].sort((a, b) => a - b);
+  const exclusion = sortedUnion(state.cpusWithOutstandingIo, state.cpusWithMappedInterruptsNoIo);
   if (exclusion.length > MAX_CPU_COUNT) throw capacityPanic();
   trail?.('cpu_lists', 'pass', `${exclusion.length} CPU(s) to start in the kernel, at most ${MAX_CPU_COUNT}${exclusion.length === 0 ? '' : `: ${few(exclusion)}`}`);
 
   // 7.7: VTL2 RAM entries in saved order, tagged (igvm type, vnode), merged; the VTL type is ignored.
-  const saved = state.partitionMemory
-    .filter((e) => isRam(e.vtlType) && isVtl2(e.vtlType))
-    .map((e) => [MemoryRange.unchecked(e.range.start, e.range.end), { memType: e.igvmType, vnode: e.vnode }] as const);
+  const saved: (readonly [MemoryRange, { memType: number; vnode: number }])[] = [];
+  for (const e of state.partitionMemory) {
+    if (isRam(e.vtlType) && isVtl2(e.vtlType)) saved.push([MemoryRange.unchecked(e.range.start, e.range.end), { memType: e.igvmType, vnode: e.vnode }]);
+  }
   // `ArrayVec::extend` pulls the merge one group at a time: the 65th group overflows before the
   // merge has looked at what follows it, so a later "not sorted"/"overlap" panic never happens.
   const vtl2Ram: Vtl2RamEntry[] = asPanics(() => {
@@ -198,21 +199,47 @@ export function topologyFromPersistedState(
   trail?.('persisted_span', 'pass', `${span(persistedSpan)} carried over`);
 
   // 7.12: pool ranges carried over in saved order.
-  const poolRanges = state.partitionMemory
-    .filter((e) => e.vtlType === MemoryVtlType.VTL2_GPA_POOL)
-    .map((e) => MemoryRange.unchecked(e.range.start, e.range.end));
+  const poolRanges = rangesOfType(state.partitionMemory, MemoryVtlType.VTL2_GPA_POOL);
   if (poolRanges.length > MAX_NUMA_NODES) throw capacityPanic();
   trail?.('pool_ranges', 'pass', `${poolRanges.length} pool range(s), at most ${MAX_NUMA_NODES}${poolRanges.length === 0 ? '' : `: ${few(poolRanges.map(span))}`}`);
 
   // 7.13: MMIO from the saved state only; unknown types dropped.
-  const mmio = (type: number) =>
-    state.partitionMmio.filter((e) => e.vtlType === type).map((e) => MemoryRange.unchecked(e.range.start, e.range.end));
-  const vtl0Mmio = mmio(MemoryVtlType.VTL0_MMIO);
-  const vtl2Mmio = mmio(MemoryVtlType.VTL2_MMIO);
+  const vtl0Mmio = rangesOfType(state.partitionMmio, MemoryVtlType.VTL0_MMIO);
+  const vtl2Mmio = rangesOfType(state.partitionMmio, MemoryVtlType.VTL2_MMIO);
   if (vtl0Mmio.length > MAX_VMBUS_MMIO || vtl2Mmio.length > MAX_VMBUS_MMIO) throw capacityPanic();
   trail?.('mmio_ranges', 'pass', `VTL0 MMIO ${few(vtl0Mmio.map(span))}; VTL2 MMIO ${few(vtl2Mmio.map(span))} (at most ${MAX_VMBUS_MMIO} each)`);
 
   return { vtl2Ram, persistedSpan, poolRanges, vtl0Mmio, vtl2Mmio, sidecarExclusion: exclusion, state, heap: heap.stats };
+}
+
+/**
+ * `[...new Set([...a, ...b])].sort((x, y) => x - y)` without the intermediate arrays: the
+ * distinct values in first-seen order, then sorted ascending. Saved lists are a handful of
+ * CPUs, so duplicates are looked up in the output itself (`includes` compares as a Set does,
+ * SameValueZero) until it grows past {@link SMALL_UNION}; only then is a Set built.
+ */
+function sortedUnion(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let seen: Set<number> | undefined;
+  for (const list of [a, b]) {
+    for (const v of list) {
+      if (seen === undefined ? out.includes(v) : seen.has(v)) continue;
+      out.push(v);
+      if (seen !== undefined) seen.add(v);
+      else if (out.length > SMALL_UNION) seen = new Set(out);
+    }
+  }
+  return out.sort((x, y) => x - y);
+}
+
+/** Output length up to which {@link sortedUnion} finds duplicates by scanning instead of hashing. */
+const SMALL_UNION = 16;
+
+/** The saved ranges of entries of one VTL type, in saved order, as decoded (unchecked). */
+function rangesOfType(entries: readonly { range: { start: bigint; end: bigint }; vtlType: number }[], vtlType: number): MemoryRange[] {
+  const out: MemoryRange[] = [];
+  for (const e of entries) if (e.vtlType === vtlType) out.push(MemoryRange.unchecked(e.range.start, e.range.end));
+  return out;
 }
 
 /** `MemoryRange::new`, with its assertion failures as the panics they are. */

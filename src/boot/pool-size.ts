@@ -70,6 +70,19 @@ const MAX_RATIO_SEED = 1_000;
  * because `MAX_CPU_COUNT` is 2048.
  */
 export function vtl2CalculateDmaHint(vpCount: number, memSize: bigint, table: DmaHintTable): bigint {
+  // A pure function of three primitives over frozen tables, and a campaign asks the same
+  // question on every fresh boot of a VM: the last answer is kept.
+  const m = lastHint;
+  if (m !== undefined && m.vpCount === vpCount && m.memSize === memSize && m.table === table) return m.pages;
+  const pages = calculateDmaHint(vpCount, memSize, table);
+  lastHint = { vpCount, memSize, table, pages };
+  return pages;
+}
+
+/** The latest {@link vtl2CalculateDmaHint} question and answer. */
+let lastHint: { vpCount: number; memSize: bigint; table: DmaHintTable; pages: bigint } | undefined;
+
+function calculateDmaHint(vpCount: number, memSize: bigint, table: DmaHintTable): bigint {
   if (memSize === 0n || memSize >= MEM_SIZE_LIMIT) return 0n;
   const memMb = memSize / ONE_MB;
   const memMbU16 = Number(memMb & 0xffffn);

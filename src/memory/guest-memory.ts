@@ -38,6 +38,12 @@ const SCRATCH = new Uint8Array(8);
 const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
 
 /**
+ * Chunks up to this many bytes are copied by a loop: a `subarray` view per chunk (a header is
+ * 32 bytes) cost more than copying the bytes one by one.
+ */
+const SMALL_COPY = 64;
+
+/**
  * A sparse, page-granular guest-physical address space.
  *
  * Pages are keyed by page index (`gpa >> 12`) as a JS number: an index is at
@@ -380,8 +386,9 @@ export class GuestMemory {
     for (let pos = 0; pos < n; idx++, off = 0) {
       const chunk = Math.min(PAGE_BYTES - off, n - pos);
       const page = this.#pages.get(idx);
-      if (page !== undefined) out.set(page.subarray(off, off + chunk), pos);
-      else out.fill(0, pos, pos + chunk);
+      if (page === undefined) out.fill(0, pos, pos + chunk);
+      else if (chunk <= SMALL_COPY) for (let i = 0; i < chunk; i++) out[pos + i] = page[off + i]!;
+      else out.set(page.subarray(off, off + chunk), pos);
       pos += chunk;
     }
   }
@@ -402,7 +409,9 @@ export class GuestMemory {
         page = newPage();
         this.#pages.set(idx, page);
       }
-      page.set(src.subarray(pos, pos + chunk), off);
+      if (chunk === n) page.set(src, off);
+      else if (chunk <= SMALL_COPY) for (let i = 0; i < chunk; i++) page[off + i] = src[pos + i]!;
+      else page.set(src.subarray(pos, pos + chunk), off);
       pos += chunk;
     }
   }

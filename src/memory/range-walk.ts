@@ -104,6 +104,103 @@ class WalkSide<T> {
 // Labels carry no per-piece state when nothing covers the piece, so one object serves all.
 const NEITHER: { kind: 'neither' } = Object.freeze({ kind: 'neither' });
 
+/** Which inputs cover the piece a {@link WalkCursor} found (numbers: compared on every piece). */
+const K_NEITHER = 0;
+const K_LEFT = 1;
+const K_RIGHT = 2;
+const K_BOTH = 3;
+type Kind = typeof K_NEITHER | typeof K_LEFT | typeof K_RIGHT | typeof K_BOTH;
+
+/**
+ * The partition logic both walk forms share: from the walk position, fetch what each side
+ * holds (raising its ordering error) and work out the piece's end and which sides cover it.
+ * The iterator ({@link RangeWalk}) wraps the outcome in label objects; {@link forEachPiece}
+ * hands it to a callback without allocating anything per piece but the piece itself.
+ */
+class WalkCursor<T, U> {
+  readonly lefts: WalkSide<T>;
+  readonly rights: WalkSide<U>;
+  /** Start of the next piece: 0, then each piece's end. */
+  pos = 0n;
+  /** Set by {@link find}: the found piece's end, coverage and the covering ranges' tags. */
+  end = 0n;
+  kind: Kind = K_NEITHER;
+  left: T | undefined = undefined;
+  right: U | undefined = undefined;
+
+  constructor(left: Iterable<readonly [MemoryRange, T]>, right: Iterable<readonly [MemoryRange, U]>) {
+    this.lefts = new WalkSide(left, 'left');
+    this.rights = new WalkSide(right, 'right');
+  }
+
+  /**
+   * Finds the piece starting at {@link pos}; false once the walk has reached MAX_ADDRESS.
+   * Does not move {@link pos}: the caller does, after checking the piece.
+   * @throws {RangeAlgebraError} an ordering error of the item fetched (left side first).
+   */
+  find(): boolean {
+    const pos = this.pos;
+    if (pos === MAX_ADDRESS) return false;
+    const l = this.lefts.peekInRange(pos);
+    const r = this.rights.peekInRange(pos);
+    this.left = undefined;
+    this.right = undefined;
+    if (l !== undefined && r !== undefined) {
+      const lr = l[0];
+      const rr = r[0];
+      if (pos < lr.start) {
+        if (pos < rr.start) {
+          this.end = minBig(lr.start, rr.start);
+          this.kind = K_NEITHER;
+        } else {
+          this.end = minBig(lr.start, rr.end);
+          this.kind = K_RIGHT;
+          this.right = r[1];
+        }
+      } else if (pos < rr.start) {
+        this.end = minBig(rr.start, lr.end);
+        this.kind = K_LEFT;
+        this.left = l[1];
+      } else {
+        this.end = minBig(lr.end, rr.end);
+        this.kind = K_BOTH;
+        this.left = l[1];
+        this.right = r[1];
+      }
+    } else if (l !== undefined) {
+      const lr = l[0];
+      if (pos < lr.start) {
+        this.end = lr.start;
+        this.kind = K_NEITHER;
+      } else {
+        this.end = lr.end;
+        this.kind = K_LEFT;
+        this.left = l[1];
+      }
+    } else if (r !== undefined) {
+      const rr = r[0];
+      if (pos < rr.start) {
+        this.end = rr.start;
+        this.kind = K_NEITHER;
+      } else {
+        this.end = rr.end;
+        this.kind = K_RIGHT;
+        this.right = r[1];
+      }
+    } else {
+      this.end = MAX_ADDRESS;
+      this.kind = K_NEITHER;
+    }
+    return true;
+  }
+
+  /** Releases both inputs (see {@link WalkSide.close}). */
+  close(): void {
+    this.lefts.close();
+    this.rights.close();
+  }
+}
+
 /**
  * The walk as a hand-written iterator rather than a generator: it is the innermost loop of
  * every boot, and a generator's suspend/resume cost about a quarter of a fresh boot.
@@ -111,14 +208,11 @@ const NEITHER: { kind: 'neither' } = Object.freeze({ kind: 'neither' });
  * iterator's drop would.
  */
 class RangeWalk<T, U> implements IterableIterator<[MemoryRange, RangeWalkResult<T, U>]> {
-  readonly #lefts: WalkSide<T>;
-  readonly #rights: WalkSide<U>;
-  #pos = 0n;
+  readonly #cursor: WalkCursor<T, U>;
   #done = false;
 
   constructor(left: Iterable<readonly [MemoryRange, T]>, right: Iterable<readonly [MemoryRange, U]>) {
-    this.#lefts = new WalkSide(left, 'left');
-    this.#rights = new WalkSide(right, 'right');
+    this.#cursor = new WalkCursor(left, right);
   }
 
   [Symbol.iterator](): this {
@@ -127,58 +221,28 @@ class RangeWalk<T, U> implements IterableIterator<[MemoryRange, RangeWalkResult<
 
   next(): IteratorResult<[MemoryRange, RangeWalkResult<T, U>], undefined> {
     if (this.#done) return { done: true, value: undefined };
-    const pos = this.#pos;
-    if (pos === MAX_ADDRESS) return this.return();
-    let l: readonly [MemoryRange, T] | undefined;
-    let r: readonly [MemoryRange, U] | undefined;
+    const c = this.#cursor;
     try {
-      l = this.#lefts.peekInRange(pos);
-      r = this.#rights.peekInRange(pos);
+      if (!c.find()) return this.return();
     } catch (e) {
       this.return();
       throw e;
     }
-    let end: bigint;
+    const pos = c.pos;
+    const end = c.end;
     let label: RangeWalkResult<T, U>;
-    if (l !== undefined && r !== undefined) {
-      const [lr, t] = l;
-      const [rr, u] = r;
-      if (pos < lr.start) {
-        if (pos < rr.start) {
-          end = minBig(lr.start, rr.start);
-          label = NEITHER;
-        } else {
-          end = minBig(lr.start, rr.end);
-          label = { kind: 'right', right: u };
-        }
-      } else if (pos < rr.start) {
-        end = minBig(rr.start, lr.end);
-        label = { kind: 'left', left: t };
-      } else {
-        end = minBig(lr.end, rr.end);
-        label = { kind: 'both', left: t, right: u };
-      }
-    } else if (l !== undefined) {
-      const [lr, t] = l;
-      if (pos < lr.start) {
-        end = lr.start;
+    switch (c.kind) {
+      case K_NEITHER:
         label = NEITHER;
-      } else {
-        end = lr.end;
-        label = { kind: 'left', left: t };
-      }
-    } else if (r !== undefined) {
-      const [rr, u] = r;
-      if (pos < rr.start) {
-        end = rr.start;
-        label = NEITHER;
-      } else {
-        end = rr.end;
-        label = { kind: 'right', right: u };
-      }
-    } else {
-      end = MAX_ADDRESS;
-      label = NEITHER;
+        break;
+      case K_LEFT:
+        label = { kind: 'left', left: c.left as T };
+        break;
+      case K_RIGHT:
+        label = { kind: 'right', right: c.right as U };
+        break;
+      default:
+        label = { kind: 'both', left: c.left as T, right: c.right as U };
     }
     // Upstream builds each piece with `MemoryRange::new`. Here `pos < end` always holds and
     // `pos` passed this same check as the previous piece's end (or is 0), so only `end` can
@@ -194,17 +258,53 @@ class RangeWalk<T, U> implements IterableIterator<[MemoryRange, RangeWalkResult<
         throw e;
       }
     }
-    this.#pos = end;
+    c.pos = end;
     return { done: false, value: [piece, label] };
   }
 
   return(): IteratorResult<[MemoryRange, RangeWalkResult<T, U>], undefined> {
     if (!this.#done) {
       this.#done = true;
-      this.#lefts.close();
-      this.#rights.close();
+      this.#cursor.close();
     }
     return { done: true, value: undefined };
+  }
+}
+
+/** The coverage {@link forEachPiece} reports: a piece covered by neither input is not reported. */
+export type PieceKind = 'left' | 'right' | 'both';
+
+const PIECE_KINDS: readonly (PieceKind | undefined)[] = [undefined, 'left', 'right', 'both'];
+
+/**
+ * {@link walkRanges} driven by a callback, for the boot shim's own walks (not part of the
+ * package API): the same partition, the same ordering errors raised when the same item is
+ * fetched, the same piece assertion, in the same order; a throw from `visit` ends the walk
+ * as a throw from a `for…of` body would. The differences are allocation only: no iterator
+ * results or label objects, and a piece covered by neither input is checked but never built
+ * or reported. `left` is the left range's tag for `left` and `both` pieces (else undefined),
+ * `right` likewise.
+ *
+ * @throws {RangeAlgebraError} as {@link walkRanges}; whatever `visit` throws.
+ */
+export function forEachPiece<T, U>(
+  left: Iterable<readonly [MemoryRange, T]>,
+  right: Iterable<readonly [MemoryRange, U]>,
+  visit: (kind: PieceKind, piece: MemoryRange, left: T | undefined, right: U | undefined) => void,
+): void {
+  const c = new WalkCursor(left, right);
+  try {
+    while (c.find()) {
+      const pos = c.pos;
+      const end = c.end;
+      const kind = c.kind;
+      // As in RangeWalk.next: only `end` can fail the constructor's checks.
+      if ((end & PAGE_MASK) !== 0n) new MemoryRange(pos, end);
+      c.pos = end;
+      if (kind !== K_NEITHER) visit(PIECE_KINDS[kind] as PieceKind, trustedRange(pos, end), c.left, c.right);
+    }
+  } finally {
+    c.close();
   }
 }
 

@@ -148,7 +148,8 @@ export class MemoryRange {
    * an {@link InvalidMemoryRange}, whose `display` is upstream's error text.
    */
   static tryNew(start: bigint, end: bigint): MemoryRange | MemoryRangeError {
-    return validate(start, end) === undefined ? new MemoryRange(start, end) : (explainRange(start, end, true) as MemoryRangeError);
+    // Validated once here: the constructor's identical checks would only repeat it.
+    return validate(start, end) === undefined ? trustedRange(start, end) : (explainRange(start, end, true) as MemoryRangeError);
   }
 
   /**
@@ -223,7 +224,9 @@ export class MemoryRange {
 
   /** Upstream `len`: `end - start`, wrapping like the release build when `start > end`. */
   get len(): bigint {
-    return (this.end - this.start) & U64_MAX;
+    // The wrap is a comparison, not a mask: `len` is read on every hot path and each `&` allocates.
+    const d = this.end - this.start;
+    return d >= 0n ? d : d + ADDRESS_SPACE_END;
   }
 
   /** Upstream `start_4k_gpn`: the start as a 4 KiB page number (rounded down). */

@@ -36,3 +36,33 @@ export function formatHex(value: bigint): string {
 export function compareByStart(a: { readonly start: bigint }, b: { readonly start: bigint }): number {
   return a.start < b.start ? -1 : a.start > b.start ? 1 : 0;
 }
+
+/** Up to this many items {@link sortByStartInPlace} sorts by insertion; longer lists by `Array.prototype.sort`. */
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * Stable in-place sort by `startOf` (ties keep their order), as `Array.prototype.sort` with a
+ * start comparator sorts. Short lists (the boot shim's usually are) are sorted by insertion,
+ * which needs no comparator call per pair and one pass when the list is nearly sorted; a
+ * longer list goes to the built-in sort, so an adversarial order cannot make it quadratic.
+ */
+export function sortByStartInPlace<T>(items: T[], startOf: (item: T) => bigint): T[] {
+  if (items.length > INSERTION_SORT_MAX) {
+    return items.sort((a, b) => {
+      const sa = startOf(a);
+      const sb = startOf(b);
+      return sa < sb ? -1 : sa > sb ? 1 : 0;
+    });
+  }
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i]!;
+    const start = startOf(item);
+    let j = i;
+    while (j > 0 && startOf(items[j - 1]!) > start) {
+      items[j] = items[j - 1]!;
+      j--;
+    }
+    if (j !== i) items[j] = item;
+  }
+  return items;
+}

@@ -85,11 +85,25 @@ const NOT_RAM: ReadonlySet<number> = new Set([MemoryVtlType.VTL0_MMIO, MemoryVtl
 const NOT_VTL2: ReadonlySet<number> = new Set([MemoryVtlType.VTL0, MemoryVtlType.VTL0_MMIO]);
 
 /**
+ * `isRam` and `isVtl2` answered by value (indexed by the named values, 0..12), built once from
+ * the sets above: both run for every saved entry of every restore, where two Map/Set lookups
+ * each showed in the profile. Anything not an index of these arrays is unnamed: false.
+ */
+const RAM_BY_VALUE: readonly boolean[] = truthTable((v) => !NOT_RAM.has(v));
+const VTL2_BY_VALUE: readonly boolean[] = truthTable((v) => !NOT_VTL2.has(v));
+
+function truthTable(test: (v: number) => boolean): readonly boolean[] {
+  const table: boolean[] = [];
+  for (const v of VTL.byValue.keys()) table[v] = test(v);
+  return Object.freeze(Array.from(table, (x) => x === true));
+}
+
+/**
  * Upstream `MemoryVtlType::ram()`: true for every named type except the two MMIO types.
  * Unknown values are not RAM.
  */
 export function isRam(v: MemoryVtlType): boolean {
-  return VTL.byValue.has(v) && !NOT_RAM.has(v);
+  return typeof v === 'number' && RAM_BY_VALUE[v] === true;
 }
 
 /**
@@ -97,7 +111,7 @@ export function isRam(v: MemoryVtlType): boolean {
  * VTL2_MMIO counts). Unknown values are not VTL2.
  */
 export function isVtl2(v: MemoryVtlType): boolean {
-  return VTL.byValue.has(v) && !NOT_VTL2.has(v);
+  return typeof v === 'number' && VTL2_BY_VALUE[v] === true;
 }
 
 /** The upstream name of a `MemoryVtlType`, or undefined for an unnamed value. */

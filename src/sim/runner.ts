@@ -5,13 +5,14 @@
  * (docs/scenario-format.md, "Results").
  */
 import { boot, type BootResult } from '../boot/boot.js';
-import { openhclMapToFdtNodes } from '../boot/device-tree.js';
+import { openhclMapToFdtNodes, type OpenhclMapNode } from '../boot/device-tree.js';
+import { ValueMemo, type KeyPart } from '../boot/value-memo.js';
 import type { ShimParams } from '../boot/types.js';
 import { decodeHeader, encodeHeader, HEADER_SIZE, readHeader, type HeaderRead } from '../format/header.js';
 import { GuestMemory } from '../memory/guest-memory.js';
 import { formatHex as hex } from '../memory/range.js';
 import { ArgumentError, Vtl2PersistError, expectArray, expectObject } from '../errors.js';
-import { parseOpenhclMap } from '../usermode/openhcl-map.js';
+import { parseOpenhclMap, type ParsedOpenhclMap } from '../usermode/openhcl-map.js';
 import { NO_RUNNING_INSTANCE_ERROR, saveErrorToJson, saveResultToJson, writePersistedState } from '../usermode/writer.js';
 import { bootResultToJson, type CorruptStepResult, type SaveStepResult, type StepResult } from './result-json.js';
 import { parseScenarioFile, resolveBootInputs, type BootStep, type Corruption, type SaveStep, type Scenario, type Step } from './scenario-file.js';
@@ -145,7 +146,7 @@ export class SimulatedVm {
     const last = this.lastBoot;
     if (last === undefined || last.path === 'panic') return { op: 'save', error: NO_RUNNING_INSTANCE_ERROR };
     try {
-      const parsed = parseOpenhclMap(openhclMapToFdtNodes(last.openhclMemoryMap));
+      const parsed = usermodeParse(last.openhclMemoryMap);
       const cpus = { noIo: step.cpusWithMappedInterruptsNoIo, outstanding: step.cpusWithOutstandingIo };
       return saveResultToJson(writePersistedState(this.memory, parsed, cpus, { crashBeforeHeader: step.crashBeforeHeader }));
     } catch (e) {
@@ -198,6 +199,29 @@ export class SimulatedVm {
       throw e;
     }
   }
+}
+
+/**
+ * Recent `/openhcl` maps and usermode's reading of them. A VM's saves mostly see the same map
+ * (a restore reproduces the fresh boot's), and the FDT round trip and parse are a pure
+ * function of the nodes' values. The parsed map never leaves `saveStep`, and the writer only
+ * reads it, so a cached one is shared rather than copied.
+ */
+const PARSE_MEMO = new ValueMemo<ParsedOpenhclMap>(4);
+
+/** `parseOpenhclMap(openhclMapToFdtNodes(map))`, as usermode reads the map the boot shim wrote. */
+function usermodeParse(map: readonly OpenhclMapNode[]): ParsedOpenhclMap {
+  const key: KeyPart[] = [];
+  for (const n of map) {
+    key.push(n.kind, n.range.start, n.range.end, n.vtlType);
+    if (n.kind === 'memory') key.push(n.vnode, n.igvmType);
+  }
+  let parsed = PARSE_MEMO.get(key);
+  if (parsed === undefined) {
+    parsed = parseOpenhclMap(openhclMapToFdtNodes(map));
+    PARSE_MEMO.set(key, parsed);
+  }
+  return parsed;
 }
 
 /** Runs every step of a scenario against one guest memory. */

@@ -9,6 +9,7 @@
  */
 import { Vtl2PersistError, expectArray } from '../errors.js';
 import { MemoryRange } from '../memory/range.js';
+import { sortByStartInPlace } from '../memory/u64.js';
 import { isRam, MemoryVtlType, vtlTypeName } from '../memory/vtl-type.js';
 
 /**
@@ -162,23 +163,20 @@ function parseNode(node: OpenhclDtNode): OpenhclMapEntry {
 }
 
 /**
- * The single range of `vtlType` in `map`, by upstream's iterator idiom: the first match, then
- * an error if a second exists. `missing` is the error when none exists; undefined means "EMPTY".
+ * The single range of one type, by upstream's iterator idiom: the first match, then an error
+ * if a second exists. `missing` is the error when none exists; undefined means "EMPTY".
  */
 function single(
-  map: readonly OpenhclMapEntry[],
-  vtlType: number,
+  found: { first: MemoryRange | undefined; count: number },
   missing: [UsermodeParseErrorCode, string] | undefined,
   multiple: [UsermodeParseErrorCode, string],
 ): MemoryRange {
-  const matches = map.filter((e) => e.kind === 'memory' && e.vtlType === vtlType);
-  const first = matches[0];
-  if (first === undefined) {
+  if (found.first === undefined) {
     if (missing === undefined) return MemoryRange.EMPTY;
     throw new UsermodeParseError(missing[0], missing[1]);
   }
-  if (matches.length > 1) throw new UsermodeParseError(multiple[0], multiple[1]);
-  return first.range;
+  if (found.count > 1) throw new UsermodeParseError(multiple[0], multiple[1]);
+  return found.first;
 }
 
 /**
@@ -200,30 +198,54 @@ function single(
 export function parseOpenhclMap(nodes: readonly OpenhclDtNode[]): ParsedOpenhclMap {
   expectArray(nodes, 'parseOpenhclMap(nodes)');
   const parsed = nodes.map(parseNode);
-  // Array.prototype.sort is stable, as Rust's `sort_by_key` is.
-  const map = parsed.sort((a, b) => (a.range.start < b.range.start ? -1 : a.range.start > b.range.start ? 1 : 0));
-  const memoryOf = (t: number): OpenhclMemoryEntry[] =>
-    map.filter((e): e is OpenhclMemoryEntry => e.kind === 'memory' && e.vtlType === t);
+  // Stable, as Rust's `sort_by_key` is.
+  const map = sortByStartInPlace(parsed, (e) => e.range.start);
 
-  const configRanges = memoryOf(MemoryVtlType.VTL2_CONFIG).map((e) => e.range);
-  const vtl2ReservedRange = single(map, MemoryVtlType.VTL2_RESERVED, undefined, [
-    'multiple_reserved_ranges',
-    'multiple VTL2 reserved ranges found',
-  ]);
-  const privatePoolRanges = memoryOf(MemoryVtlType.VTL2_GPA_POOL).map((e) => ({ range: e.range, vnode: e.vnode }));
+  // Every derived field in one pass over the map (each used to be a filter of its own); the
+  // errors are then raised in upstream's order: reserved, header, protobuf region.
+  const configRanges: MemoryRange[] = [];
+  const privatePoolRanges: { range: MemoryRange; vnode: number }[] = [];
+  const vtl0Mmio: MemoryRange[] = [];
+  const reserved = { first: undefined as MemoryRange | undefined, count: 0 };
+  const header = { first: undefined as MemoryRange | undefined, count: 0 };
+  const protobuf = { first: undefined as MemoryRange | undefined, count: 0 };
+  const note = (found: { first: MemoryRange | undefined; count: number }, range: MemoryRange): void => {
+    if (found.count++ === 0) found.first = range;
+  };
+  for (const e of map) {
+    if (e.kind === 'mmio') {
+      if (e.vtlType === MemoryVtlType.VTL0_MMIO) vtl0Mmio.push(e.range);
+      continue;
+    }
+    switch (e.vtlType) {
+      case MemoryVtlType.VTL2_CONFIG:
+        configRanges.push(e.range);
+        break;
+      case MemoryVtlType.VTL2_RESERVED:
+        note(reserved, e.range);
+        break;
+      case MemoryVtlType.VTL2_GPA_POOL:
+        privatePoolRanges.push({ range: e.range, vnode: e.vnode });
+        break;
+      case MemoryVtlType.VTL2_PERSISTED_STATE_HEADER:
+        note(header, e.range);
+        break;
+      case MemoryVtlType.VTL2_PERSISTED_STATE_PROTOBUF:
+        note(protobuf, e.range);
+        break;
+    }
+  }
+  const vtl2ReservedRange = single(reserved, undefined, ['multiple_reserved_ranges', 'multiple VTL2 reserved ranges found']);
   const vtl2PersistedHeader = single(
-    map,
-    MemoryVtlType.VTL2_PERSISTED_STATE_HEADER,
+    header,
     ['no_persisted_header', 'no VTL2 persisted header range found'],
     ['multiple_persisted_headers', 'multiple VTL2 persisted header ranges found'],
   );
   const vtl2PersistedProtobufRegion = single(
-    map,
-    MemoryVtlType.VTL2_PERSISTED_STATE_PROTOBUF,
+    protobuf,
     ['no_persisted_protobuf_region', 'no VTL2 persisted protobuf region range found'],
     ['multiple_persisted_protobuf_regions', 'multiple VTL2 persisted protobuf region ranges found'],
   );
-  const vtl0Mmio = map.filter((e) => e.kind === 'mmio' && e.vtlType === MemoryVtlType.VTL0_MMIO).map((e) => e.range);
 
   return {
     partitionMemoryMap: map,

@@ -239,7 +239,7 @@ export function writePersistedState(
     if (action === 'stop') return result;
     const n = action === 'write' ? store.bytes.length : Math.max(0, Math.min(store.bytes.length, Math.trunc(action.tornAfter)));
     try {
-      memory.write(store.gpa, store.bytes.subarray(0, n));
+      memory.write(store.gpa, n === store.bytes.length ? store.bytes : store.bytes.subarray(0, n));
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       throw new PersistedStateWriteError('memory_write_failed', store.what, [STORE_CONTEXT[store.what], detail], index, err);
