@@ -1,10 +1,11 @@
+import { newBytes } from '../memory/byte-slab.js';
 import type { SavedState } from './saved-state.js';
 
 /**
  * The fast path of `encodeSavedState`: one pass over a state whose every
  * value is plain (bigint bounds below 2^53, integer small fields in range,
  * objects where objects belong), writing into a reused scratch buffer and
- * returning a copy of the written bytes.
+ * returning a copy of the written bytes (from a shared slab when short: src/memory/byte-slab.ts).
  *
  * It returns `undefined`, having written nothing anyone sees, at the first
  * value that is not plain, valid or not; the caller then runs the general
@@ -80,7 +81,9 @@ export function encodeSavedStateFast(state: SavedState): Uint8Array | undefined 
   if (pos < 0) return undefined;
   pos = writePacked(buf, pos, 0x22, cpus4);
   if (pos < 0) return undefined;
-  return buf.slice(0, pos);
+  const out = newBytes(pos);
+  out.set(buf.subarray(0, pos));
+  return out;
 }
 
 const MAX = Number.MAX_SAFE_INTEGER;

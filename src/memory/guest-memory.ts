@@ -16,6 +16,7 @@
  * (guest-memory-error.ts), the page layer (page-store.ts) and backing-range
  * validation (backing.ts) live beside it and are re-exported from here.
  */
+import { newBytes } from './byte-slab.js';
 import { checkBacked, normalizeBacking } from './backing.js';
 import {
   ADDRESS_SPACE_END,
@@ -140,7 +141,7 @@ export class GuestMemory {
         `read of ${hex(len)} bytes at ${hex(gpa)} is larger than one buffer can hold (${hex(MAX_BUFFER_LEN)})`,
       );
     }
-    const out = new Uint8Array(Number(len));
+    const out = newBytes(Number(len));
     this.#readInto(gpa, out);
     return out;
   }
