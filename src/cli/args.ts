@@ -108,3 +108,47 @@ export function oneOf<T extends string>(option: string, value: string, names: re
   if ((names as readonly string[]).includes(value)) return value as T;
   throw usage(`${option} must be one of ${names.join(', ')} (got ${quoteInput(value)})`);
 }
+
+/** The most worker threads `--jobs` starts. */
+export const MAX_JOBS = 256;
+
+/**
+ * `--jobs N`: worker threads for a campaign, 1..{@link MAX_JOBS}; undefined when not given
+ * (the campaign then picks: every core, for work big enough to pay for the threads).
+ * @throws {CliFailure} exit 2 for anything else.
+ */
+export function parseJobs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = parseUint(text, MAX_JOBS);
+  if (n === undefined || n < 1) throw usage(`--jobs must be an integer from 1 to ${MAX_JOBS} (got ${quoteInput(text)})`);
+  return n;
+}
+
+/** A `--shard I/N` slice: 1-based index and count. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** The most shards `--shard` splits a campaign into. */
+export const MAX_SHARDS = 100_000;
+
+/**
+ * `--shard I/N` (1 <= I <= N <= {@link MAX_SHARDS}); undefined when not given.
+ * @throws {CliFailure} exit 2 for anything else.
+ */
+export function parseShard(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(text);
+  const index = m ? parseUint(m[1]!, MAX_SHARDS) : undefined;
+  const count = m ? parseUint(m[2]!, MAX_SHARDS) : undefined;
+  if (index === undefined || count === undefined || index < 1 || count < 1 || index > count) {
+    throw usage(`--shard takes I/N with 1 <= I <= N <= ${MAX_SHARDS}, e.g. --shard 2/8 (got ${quoteInput(text)})`);
+  }
+  return { index, count };
+}
+
+/** The units `[from, to)` of shard `s` of `units` units: contiguous blocks, sizes differing by at most one. */
+export function shardRange(units: number, s: Shard): [number, number] {
+  return [Math.floor(((s.index - 1) * units) / s.count), Math.floor((s.index * units) / s.count)];
+}

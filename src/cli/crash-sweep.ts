@@ -13,24 +13,31 @@ import { quoteInput } from '../format/json-text.js';
 import {
   BEFORE_STATES,
   SWEEP_GRANULARITIES,
-  crashSweep,
   defaultCrashSweepScenario,
+  finishCrashSweep,
+  planCrashSweep,
+  sweepCrashPoints,
   OUTCOME_CLASSES,
   sweepReportToJson,
   type OutcomeClass,
+  type SweepOutcome,
   type SweepReport,
 } from '../sim/crash-sweep.js';
+import { runOnWorkers } from '../sim/parallel.js';
+import { sweepOutcomeToJson } from '../sim/sweep-outcome.js';
 import type { Scenario } from '../sim/scenario-file.js';
-import { oneOf, parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
-import { badInput, colourOn, progressLine, runGuarded, usage, type Io } from './io.js';
+import { oneOf, parseCommandArgs, parseSeed, parseUint, seedMessage, shardRange } from './args.js';
+import { CAMPAIGN_OPTIONS, campaignArgs, campaignHelp, progressMeter, runIdentity, workersFor, type ShardHeader } from './kit/campaign.js';
+import { badInput, colourOn, runGuarded, usage, type Io } from './io.js';
 import { MAX_INPUT_HELP, MAX_INPUT_OPTION, maxInputOption } from './kit/input.js';
 import { JsonStreamArray, printJson, printLines } from './kit/output.js';
-import { readScenarioFiles } from './simulate.js';
+import { readScenarioSources } from './simulate.js';
 import { maxOf, table } from './text.js';
 
 /** `vtl2-persist crash-sweep --help`. */
 export const CRASH_SWEEP_USAGE = `Usage: vtl2-persist crash-sweep [SCENARIO] [--granularity G] [--before B]
                                [--seed N] [--sample N] [--fail-on CLASSES] [--json]
+                               [--jobs N] [--shard I/N]
 
 Crash-consistency sweep. Runs SCENARIO's lifecycle up to its
 LAST save, then stops the machine after every store of that save (payload
@@ -73,6 +80,7 @@ Options:
               command exit 1 if any crash point falls in one of them.
   --json      Print the reports as JSON: [{scenario, counts, panic_kinds,
               first_examples, segments, ...}, ...].
+${campaignHelp('crash points')}
 ${MAX_INPUT_HELP}
   -h, --help  Show this help.
 
@@ -96,6 +104,7 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
       sample: { type: 'string' },
       'fail-on': { type: 'string' },
       json: { type: 'boolean' },
+      ...CAMPAIGN_OPTIONS,
       ...MAX_INPUT_OPTION,
       help: { type: 'boolean', short: 'h' },
     });
@@ -116,32 +125,49 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
 
     const [file] = positionals;
     const colour = colourOn(io);
-    const scenarios: Scenario[] = file === undefined ? [defaultCrashSweepScenario()] : readScenarioFiles([file], io, maxInputOption(v['max-input']));
+    const { jobs, shard } = campaignArgs(v);
+    const read = file === undefined ? undefined : readScenarioSources([file], io, maxInputOption(v['max-input']));
+    const scenarios: Scenario[] = read === undefined ? [defaultCrashSweepScenario()] : read.scenarios;
+    const options = { granularity, before, seed, ...(sample !== undefined && { sample }) };
     const reports: SweepReport[] = [];
-    for (const scenario of scenarios) {
-      // The scenario is named once; each update rewrites only the count after it.
-      const line = progressLine(io, `crash-sweep ${quoteInput(scenario.name, { quotes: false })}: `);
-      let shown = -1;
-      const onProgress = (done: number, total: number) => {
-        const pct = Math.floor((done * 100) / total);
-        if (pct !== shown) line?.update(`${done}/${total} crash points`);
-        shown = pct;
-      };
+    const shardOutcomes: SweepOutcome[][] = [];
+    for (const [index, scenario] of scenarios.entries()) {
+      const meter = progressMeter(io, `crash-sweep ${quoteInput(scenario.name, { quotes: false })}: `, 'crash points');
       try {
-        reports.push(crashSweep(scenario, { granularity, before, seed, ...(sample !== undefined && { sample }), ...(line && { onProgress }) }));
+        const plan = planCrashSweep(scenario, options);
+        const [from, to] = shard === undefined ? [0, plan.ks.length] : shardRange(plan.ks.length, shard);
+        const ks = plan.ks.slice(from, to);
+        const onProgress = meter && ((done: number, total: number) => meter.update(done, total));
+        const workers = workersFor(jobs, ks.length, ENOUGH_POINTS);
+        const outcomes =
+          workers <= 1
+            ? sweepCrashPoints(plan, ks, onProgress)
+            : runOnWorkers<SweepOutcome>({ kind: 'crash-sweep', file: read?.sources[0] ?? null, scenario: index, options, ks }, 0, ks.length, workers, onProgress);
+        reports.push(finishCrashSweep(plan, outcomes));
+        shardOutcomes.push(outcomes);
       } catch (e) {
         // A scenario with nothing to sweep (no save step, …): the caller's to fix.
         if (e instanceof Vtl2PersistError) throw badInput(e.message);
         throw e;
       } finally {
-        line?.done();
+        meter?.done();
       }
     }
-    if (v.json) printJson(io.stdout, new JsonStreamArray(() => reports.map(sweepReportToJson)));
-    else printLines(io.stdout, [reports.map((r) => crashSweepText(r, colour)).join('\n\n')]);
+    if (v.json && shard !== undefined) {
+      const header: ShardHeader = { command: 'crash-sweep', ...shard, run: runIdentity('crash-sweep', options, read?.sources ?? null) };
+      const docs = reports.map((r, i) => ({ ...sweepReportToJson(r), outcomes: shardOutcomes[i]!.map(sweepOutcomeToJson) }));
+      printJson(io.stdout, { shard: header, reports: new JsonStreamArray(() => docs) });
+    } else if (v.json) printJson(io.stdout, new JsonStreamArray(() => reports.map(sweepReportToJson)));
+    else {
+      const note = shard === undefined ? '' : `shard ${shard.index} of ${shard.count}: only this slice's crash points\n`;
+      printLines(io.stdout, [note + reports.map((r) => crashSweepText(r, colour)).join('\n\n')]);
+    }
     return reports.some((r) => failOn.some((c) => r.counts[c] > 0)) ? 1 : 0;
   });
 }
+
+/** Crash points from which a sweep without `--jobs` uses worker threads (each thread costs tens of ms to start). */
+export const ENOUGH_POINTS = 4000;
 
 /** `--seed` (default 0) and `--sample` (default: every crash point), as crash-sweep and harden read them. */
 export function seedAndSample(seedText: string | undefined, sampleText: string | undefined): { seed: number; sample: number | undefined } {

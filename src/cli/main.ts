@@ -17,6 +17,7 @@ import { runInspect } from './inspect.js';
 import { fileErrorReason, isFileError, type Io } from './io.js';
 import { OutputClosed } from './kit/output.js';
 import { runRender } from './render.js';
+import { runMerge } from './merge.js';
 import { runSimulate } from './simulate.js';
 
 /** Every command, with the one line the top-level help shows for it. */
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   image: { run: runImage, summary: 'Build a full persisted-region image (header page + payload region).' },
   compat: { run: runCompat, summary: 'Payload schema v1/v2/v3 writer x reader compatibility table.' },
   'crash-sweep': { run: runCrashSweep, summary: 'Stop a servicing save after every store and classify the next boot.' },
+  merge: { run: runMerge, summary: 'Join the --shard I/N --json documents of one campaign into its whole result.' },
   harden: { run: runHarden, summary: 'Sweep hypothetical format hardenings against torn saves and old readers.' },
   explore: { run: runExplore, summary: 'Write an offline HTML explorer page: bytes, memory map, decision trail, sweep.' },
   render: { run: runRender, summary: 'Draw a figure (memory map, annotated bytes, crash sweep) as an SVG file.' },

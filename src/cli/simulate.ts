@@ -5,9 +5,12 @@
 import { Vtl2PersistError } from '../errors.js';
 import { quoteInput } from '../format/json-text.js';
 import { DRIFT_KINDS, generationsReportToJson, runGenerations, type DriftKind, type GenerationsReport } from '../sim/generations.js';
+import { runOnWorkers } from '../sim/parallel.js';
+import type { ScenarioSource } from '../sim/parallel-tasks.js';
 import { runScenario, type ScenarioResult } from '../sim/runner.js';
 import { parseScenarioFileText, type Scenario } from '../sim/scenario-file.js';
-import { parseCommandArgs, parseSeed, parseUint, seedMessage } from './args.js';
+import { parseCommandArgs, parseSeed, parseUint, seedMessage, shardRange } from './args.js';
+import { CAMPAIGN_OPTIONS, campaignArgs, campaignHelp, progressMeter, runIdentity, workersFor, type ShardHeader } from './kit/campaign.js';
 import { badInput, displayName, progressLine, readText, runGuarded, usage, type Io } from './io.js';
 import { MAX_INPUT_HELP, MAX_INPUT_OPTION, jsonInput, maxInputOption, type InputKind } from './kit/input.js';
 import { JsonStreamArray, Writer, printJson, printLines } from './kit/output.js';
@@ -18,15 +21,29 @@ import { table } from './text.js';
  * @throws {CliFailure} exit 2 for a file that cannot be read or is not a valid scenario file.
  */
 export function readScenarioFiles(files: readonly string[], io: Io, kind: InputKind = jsonInput()): Scenario[] {
-  return files.flatMap((file) => {
-    const text = readText(file, io, kind);
+  return readScenarioSources(files, io, kind).scenarios;
+}
+
+/**
+ * {@link readScenarioFiles}, also returning each file's text as read, which a campaign hands
+ * to its worker threads so that they parse exactly the same input.
+ * @throws {CliFailure} as readScenarioFiles.
+ */
+export function readScenarioSources(files: readonly string[], io: Io, kind: InputKind = jsonInput()): { sources: ScenarioSource[]; scenarios: Scenario[] } {
+  const sources: ScenarioSource[] = [];
+  const scenarios: Scenario[] = [];
+  // One file read and parsed before the next is read, so the first bad file is the one reported.
+  for (const file of files) {
+    const source = { text: readText(file, io, kind), name: displayName(file) };
     try {
-      return parseScenarioFileText(text, displayName(file));
+      scenarios.push(...parseScenarioFileText(source.text, source.name));
     } catch (e) {
       if (e instanceof Vtl2PersistError) throw badInput(e.message);
       throw e;
     }
-  });
+    sources.push(source);
+  }
+  return { sources, scenarios };
 }
 
 /** Outcome of running the files: results per scenario, and whether any boot panicked. */
@@ -109,12 +126,16 @@ export function generationsText(r: GenerationsReport): string {
   return lines.join('\n');
 }
 
+/** Scenarios from which a campaign without `--jobs` uses worker threads. */
+export const ENOUGH_SCENARIOS = 64;
+
 /** The most generations `--generations` runs: each keeps its report, so the bound keeps memory bounded. */
 export const MAX_GENERATIONS = 1_000_000;
 
 /** `vtl2-persist simulate --help`. */
-export const SIMULATE_USAGE = `Usage: vtl2-persist simulate FILE... [--json]
+export const SIMULATE_USAGE = `Usage: vtl2-persist simulate FILE... [--json] [--jobs N] [--shard I/N]
        vtl2-persist simulate FILE... --generations N [--drift KINDS] [--seed N] [--json]
+                                 [--jobs N] [--shard I/N]
 
 Runs the scenarios in each FILE (a scenario object, an array of them, or
 {"scenarios": [...]}; '-' reads standard input) against one simulated guest
@@ -150,6 +171,7 @@ Options:
   --seed N  Seed of the drift (0..4294967295, default 0; a negative N counts
             back from 2^32, so -1 is 4294967295). The same arguments always
             give the same report.
+${campaignHelp('scenarios')}
 ${MAX_INPUT_HELP}
   -h, --help
 
@@ -179,28 +201,44 @@ function simulateBody(argv: readonly string[], io: Io): number {
     generations: { type: 'string' },
     drift: { type: 'string' },
     seed: { type: 'string' },
+    ...CAMPAIGN_OPTIONS,
     ...MAX_INPUT_OPTION,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return void io.stdout.write(`${SIMULATE_USAGE}\n`), 0;
   if (files.length === 0) throw usage('simulate needs at least one scenario FILE (or - for stdin)');
   const kind = maxInputOption(values['max-input']);
+  const campaign = campaignArgs(values);
   if (values.generations === undefined && values.drift === undefined && values.seed === undefined) {
     // Every file is read and checked first (a bad one is a clean exit 2 before any output);
     // then the scenarios run and print one at a time.
-    const scenarios = readScenarioFiles(files, io, kind);
+    const { sources, scenarios: all } = readScenarioSources(files, io, kind);
+    const [from, to] = campaign.shard === undefined ? [0, all.length] : shardRange(all.length, campaign.shard);
+    const scenarios = all.slice(from, to);
+    const workers = workersFor(campaign.jobs, scenarios.length, ENOUGH_SCENARIOS);
+    const meter = workers > 1 ? progressMeter(io, 'simulate: ', 'scenarios') : undefined;
+    // With worker threads the results arrive all at once, sliced as the shard asked.
+    const pooled =
+      workers > 1
+        ? runOnWorkers<ScenarioResult>({ kind: 'simulate', files: sources }, from, to, workers, meter && ((d, n) => meter.update(d, n)))
+        : undefined;
+    meter?.done();
     let panicked = false;
     const run = function* () {
-      for (const scenario of scenarios) {
-        const r = runScenario(scenario);
+      for (const [i, scenario] of scenarios.entries()) {
+        const r = pooled?.[i] ?? runScenario(scenario);
         panicked ||= r.steps.some((s) => s.op === 'boot' && s.path === 'panic');
         yield r;
       }
     };
-    if (values.json) printJson(io.stdout, new JsonStreamArray(run));
+    if (values.json && campaign.shard !== undefined) {
+      const shard: ShardHeader = { command: 'simulate', ...campaign.shard, run: runIdentity('simulate', {}, sources) };
+      printJson(io.stdout, { shard, first: from, total: all.length, results: new JsonStreamArray(run) });
+    } else if (values.json) printJson(io.stdout, new JsonStreamArray(run));
     else {
       const w = new Writer(io.stdout);
       let first = true;
+      if (campaign.shard !== undefined) w.line(`shard ${campaign.shard.index} of ${campaign.shard.count}: scenarios ${from + 1}..${to} of ${all.length}\n`);
       for (const r of run()) {
         w.line(`${first ? '' : '\n'}${simulateText([r])}`);
         first = false;
@@ -219,22 +257,42 @@ function simulateBody(argv: readonly string[], io: Io): number {
   const drift = (values.drift ?? '').split(',').map((d) => d.trim()).filter((d) => d !== '');
   const bad = drift.filter((d) => !(DRIFT_KINDS as readonly string[]).includes(d));
   if (bad.length > 0) throw usage(`--drift takes a comma list of ${DRIFT_KINDS.join(', ')} (got ${quoteInput(values.drift!)})`);
-  const scenarios = readScenarioFiles(files, io, kind);
-  const reports = scenarios.map((scenario) => {
-    const line = progressLine(io, `simulate ${quoteInput(scenario.name, { quotes: false })}: `);
-    let last = 0;
-    const onProgress = (g: number) => {
-      const now = Date.now();
-      if (now - last < 100 && g + 1 < generations) return;
-      last = now;
-      line?.update(`generation ${g + 1}/${generations}`);
-    };
+  const { sources, scenarios: all } = readScenarioSources(files, io, kind);
+  const [from, to] = campaign.shard === undefined ? [0, all.length] : shardRange(all.length, campaign.shard);
+  const scenarios = all.slice(from, to);
+  const options = { generations, drift: drift as DriftKind[], seed };
+  const workers = workersFor(campaign.jobs, scenarios.length, ENOUGH_SCENARIOS);
+  let reports: GenerationsReport[];
+  if (workers > 1) {
+    const meter = progressMeter(io, 'simulate: ', 'scenarios');
     try {
-      return runGenerations(scenario, { generations, drift: drift as DriftKind[], seed, ...(line && { onProgress }) });
+      reports = runOnWorkers<GenerationsReport>({ kind: 'generations', files: sources, options }, from, to, workers, meter && ((d, n) => meter.update(d, n)));
     } finally {
-      line?.done();
+      meter?.done();
     }
-  });
+  } else {
+    reports = scenarios.map((scenario) => {
+      const line = progressLine(io, `simulate ${quoteInput(scenario.name, { quotes: false })}: `);
+      let last = 0;
+      const onProgress = (g: number) => {
+        const now = Date.now();
+        if (now - last < 100 && g + 1 < generations) return;
+        last = now;
+        line?.update(`generation ${g + 1}/${generations}`);
+      };
+      try {
+        return runGenerations(scenario, { ...options, ...(line && { onProgress }) });
+      } finally {
+        line?.done();
+      }
+    });
+  }
+  if (values.json && campaign.shard !== undefined) {
+    const shard: ShardHeader = { command: 'simulate --generations', ...campaign.shard, run: runIdentity('simulate --generations', options, sources) };
+    printJson(io.stdout, { shard, first: from, total: all.length, results: new JsonStreamArray(() => reports.map(generationsReportToJson)) });
+    return reports.some((r) => r.firstPanicGeneration !== null || r.counts.violations > 0) ? 1 : 0;
+  }
+  if (!values.json && campaign.shard !== undefined) io.stdout.write(`shard ${campaign.shard.index} of ${campaign.shard.count}: scenarios ${from + 1}..${to} of ${all.length}\n\n`);
   if (values.json) printJson(io.stdout, new JsonStreamArray(() => reports.map(generationsReportToJson)));
   else printLines(io.stdout, [reports.map(generationsText).join('\n\n')]);
   return reports.some((r) => r.firstPanicGeneration !== null || r.counts.violations > 0) ? 1 : 0;

@@ -39,6 +39,8 @@ import {
   type ReferenceOutcome,
   type SweepOutcome,
   type SweepSegment,
+  type SweepTally,
+  type SweepTopology,
   type TornState,
 } from './sweep-outcome.js';
 
@@ -159,6 +161,38 @@ export class CrashSweepError extends Vtl2PersistError {
  *   successful boot before it, or the writer fails, e.g. a payload larger than its region).
  */
 export function crashSweep(scenario: Scenario, options: CrashSweepOptions): SweepReport {
+  const plan = planCrashSweep(scenario, options);
+  return finishCrashSweep(plan, sweepCrashPoints(plan, plan.ks, options.onProgress));
+}
+
+/**
+ * A crash sweep up to its loop: everything {@link crashSweep} computes before it boots the
+ * crash points, and what that loop needs. Deterministic in (scenario, options), so worker
+ * threads (src/sim/parallel.ts) each plan the same sweep and take a slice of `ks`.
+ */
+export interface CrashSweepPlan {
+  /** The report without what the crash points decide. */
+  head: Omit<SweepReport, 'points' | 'sampledPoints' | keyof SweepTally>;
+  /** Every crash point of the sweep, ascending. */
+  ks: number[];
+  /** The sweep's setup. */
+  setup: SweepSetup;
+  /** The store units of the save. */
+  units: ReturnType<typeof splitStores>;
+  /** The memory after the complete save, for the internal check at k = N. */
+  complete: GuestMemory;
+  /** The topologies of the two references (undefined for a panic). */
+  topologies: { old: SweepTopology | undefined; new: SweepTopology | undefined };
+  /** Describes memory at k from the bytes written so far of each store. */
+  torn: (k: number, written: readonly number[]) => TornState;
+}
+
+/**
+ * Plans a crash sweep: runs the lifecycle to the save, the complete save and both reference
+ * boots, splits the stores and draws the crash points.
+ * @throws {CrashSweepError} as {@link crashSweep}.
+ */
+export function planCrashSweep(scenario: Scenario, options: CrashSweepOptions): CrashSweepPlan {
   const { granularity } = options;
   const seed = options.seed ?? 0;
   const before = options.before ?? 'previous';
@@ -181,21 +215,17 @@ export function crashSweep(scenario: Scenario, options: CrashSweepOptions): Swee
   const oldHeaderValid = oldHeader.magic === plan.header.magic;
 
   const references = { old: referenceOutcome(boot(bootInputs, old)), new: referenceOutcome(boot(bootInputs, complete)) };
-  const oldTopology = references.old.path === 'panic' ? undefined : references.old.topology;
-  const newTopology = references.new.path === 'panic' ? undefined : references.new.topology;
+  const topologies = {
+    old: references.old.path === 'panic' ? undefined : references.old.topology,
+    new: references.new.path === 'panic' ? undefined : references.new.topology,
+  };
 
   const total = units.length;
-  const ks = crashPoints(total, options.sample, seed);
   const torn = (k: number, written: readonly number[]): TornState => {
     const [payloadBytes = 0, headerBytes = 0] = written;
     return { payloadBytes, payloadLen: plan.payload.length, headerBytes, description: describeTorn(k, total, payloadBytes, plan.payload.length, headerBytes, granularity) };
   };
-  const { outcomes, memory: working, applied } = sweepPoints(old, units, ks, (m) => boot(bootInputs, m), torn, { old: oldTopology, new: newTopology }, options.onProgress);
-  if (applied === total && !working.equals(complete)) {
-    throw new Error('crash sweep: the store units do not add up to the complete save (internal error)');
-  }
-
-  return {
+  const head = {
     scenario: scenario.name,
     granularity,
     before,
@@ -214,9 +244,31 @@ export function crashSweep(scenario: Scenario, options: CrashSweepOptions): Swee
     },
     nextBootStep: setup.nextIndex < 0 ? null : setup.nextIndex,
     units: { payload: payloadUnits, header: total - payloadUnits, total },
-    points: ks.length,
-    sampledPoints: ks.length === total + 1 ? null : ks,
     references,
+  };
+  return { head, ks: crashPoints(total, options.sample, seed), setup, units, complete, topologies, torn };
+}
+
+/**
+ * Boots and classifies the crash points `ks` (ascending, a subset of `plan.ks`) of a planned
+ * sweep. When `ks` reaches k = N it also checks that the units add up to the complete save.
+ */
+export function sweepCrashPoints(plan: CrashSweepPlan, ks: readonly number[], onProgress?: (done: number, total: number) => void): SweepOutcome[] {
+  const { bootInputs, old } = plan.setup;
+  const { outcomes, memory, applied } = sweepPoints(old, plan.units, ks, (m) => boot(bootInputs, m), plan.torn, plan.topologies, onProgress);
+  if (applied === plan.units.length && !memory.equals(plan.complete)) {
+    throw new Error('crash sweep: the store units do not add up to the complete save (internal error)');
+  }
+  return outcomes;
+}
+
+/** The report of a planned sweep from the outcomes of its crash points, in ascending k. */
+export function finishCrashSweep(plan: CrashSweepPlan, outcomes: readonly SweepOutcome[]): SweepReport {
+  const ks = outcomes.map((o) => o.k);
+  return {
+    ...plan.head,
+    points: outcomes.length,
+    sampledPoints: ks.length === plan.units.length + 1 ? null : ks,
     ...tallyOutcomes(outcomes),
   };
 }
@@ -279,7 +331,6 @@ export function prepareSweep(scenario: Scenario, before: BeforeState, seed: numb
 
 /** A report in JSON form: snake_case keys, u64 values as lowercase `0x…` strings. */
 export function sweepReportToJson(r: SweepReport): Record<string, unknown> {
-  const outcome = sweepOutcomeToJson;
   const ref = referenceToJson;
   return {
     scenario: r.scenario,
@@ -303,10 +354,17 @@ export function sweepReportToJson(r: SweepReport): Record<string, unknown> {
     points: r.points,
     sampled_points: r.sampledPoints,
     references: { old: ref(r.references.old), new: ref(r.references.new) },
-    counts: r.counts,
-    panic_kinds: r.panicKinds,
-    first_examples: Object.fromEntries(OUTCOME_CLASSES.flatMap((c) => (r.firstExamples[c] === undefined ? [] : [[c, outcome(r.firstExamples[c])]]))),
-    segments: r.segments,
+    ...tallyToJson(r),
+  };
+}
+
+/** The JSON of a sweep's tallies (the last four keys of {@link sweepReportToJson}). */
+export function tallyToJson(t: SweepTally): Record<string, unknown> {
+  return {
+    counts: t.counts,
+    panic_kinds: t.panicKinds,
+    first_examples: Object.fromEntries(OUTCOME_CLASSES.flatMap((c) => (t.firstExamples[c] === undefined ? [] : [[c, sweepOutcomeToJson(t.firstExamples[c])]]))),
+    segments: t.segments,
   };
 }
 

@@ -247,6 +247,31 @@ export function sweepOutcomeToJson(o: SweepOutcome): Record<string, unknown> {
   };
 }
 
+/**
+ * The inverse of {@link sweepOutcomeToJson}, for `merge`, which rebuilds a sweep's tallies from
+ * the outcomes its shards printed. Expects what sweepOutcomeToJson wrote (merge checked the
+ * document's shape and identity first).
+ */
+export function sweepOutcomeFromJson(j: Record<string, unknown>): SweepOutcome {
+  const torn = j['torn'] as { payload_bytes: number; payload_len: number; header_bytes: number; description: string };
+  const o: SweepOutcome = {
+    k: j['k'] as number,
+    class: j['class'] as OutcomeClass,
+    torn: { payloadBytes: torn.payload_bytes, payloadLen: torn.payload_len, headerBytes: torn.header_bytes, description: torn.description },
+    path: j['path'] as SweepOutcome['path'],
+    summary: '',
+  };
+  if (j['panic_kind'] !== undefined) {
+    o.panicKind = j['panic_kind'] as string;
+    o.panic = j['panic'] as string;
+  }
+  if (j['sidecar_excluded_cpus'] !== undefined) o.sidecarExcludedCpus = j['sidecar_excluded_cpus'] as number[];
+  if (j['differs_from_old'] !== undefined) o.differsFromOld = j['differs_from_old'] as string[];
+  if (j['differs_from_new'] !== undefined) o.differsFromNew = j['differs_from_new'] as string[];
+  o.summary = j['summary'] as string;
+  return o;
+}
+
 /** A reference boot in JSON form. */
 export function referenceToJson(x: ReferenceOutcome): Record<string, unknown> {
   return x.path === 'panic' ? { path: x.path, panic_kind: x.panicKind, panic: x.panic, summary: x.summary } : { path: x.path, summary: x.summary, topology: x.topology };

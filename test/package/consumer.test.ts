@@ -154,6 +154,15 @@ describe('the installed package from plain node', () => {
     expect(r.stdout).toBe(`${demoText(runDemo())}\n`);
   });
 
+  test('the installed bin runs a campaign on worker threads: --jobs 2 prints what --jobs 1 prints', async () => {
+    // The built worker entry (dist/sim/parallel-worker.js) must be found from the installed package.
+    const bin = join(app, 'node_modules', '.bin', 'vtl2-persist');
+    const [one, two] = await Promise.all([node(['crash-sweep', '--json', '--jobs', '1'], bin), node(['crash-sweep', '--json', '--jobs', '2'], bin)]);
+    expect([one.code, two.code, two.stderr]).toEqual([0, 0, '']);
+    expect(two.stdout).toBe(one.stdout);
+    expect(JSON.parse(one.stdout)[0].points).toBe(360);
+  });
+
   test('the vtl2-persist bin prints the package version', async () => {
     const r = await node(['--version'], join(app, 'node_modules', '.bin', 'vtl2-persist'));
     expect(r.code).toBe(0);
