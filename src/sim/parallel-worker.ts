@@ -4,6 +4,7 @@
  * through the shared counter after each post.
  */
 import { workerData } from 'node:worker_threads';
+import { Vtl2PersistError } from '../errors.js';
 import type { WorkerMessage, WorkerOrder } from './parallel.js';
 import { runTaskSlice } from './parallel-tasks.js';
 
@@ -29,7 +30,8 @@ try {
   if (pending > 0) post({ progress: pending });
   post({ results });
 } catch (e) {
-  post({ error: e instanceof Error ? e.message : String(e) });
+  // A library error keeps its code, so the calling thread can rethrow it as the serial path would.
+  post(e instanceof Vtl2PersistError ? { error: e.message, code: e.code } : { error: e instanceof Error ? e.message : String(e) });
 } finally {
   order.port.close();
 }

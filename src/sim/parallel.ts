@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { Vtl2PersistError } from '../errors.js';
 import type { ParallelTask } from './parallel-tasks.js';
 
 /** What a worker is asked to do: a task of parallel-tasks.ts and the slice of its units. */
@@ -26,8 +27,11 @@ export interface WorkerOrder {
   signal: SharedArrayBuffer;
 }
 
-/** A message from a worker: progress (units done since the last one), its results, or its failure. */
-export type WorkerMessage = { progress: number } | { results: unknown[] } | { error: string };
+/**
+ * A message from a worker: progress (units done since the last one), its results, or its
+ * failure (with the `code` of a {@link Vtl2PersistError}, so that it is rethrown as one).
+ */
+export type WorkerMessage = { progress: number } | { results: unknown[] } | { error: string; code?: string };
 
 /** The default of `--jobs`: the cores this process may use. */
 export function defaultJobs(): number {
@@ -43,26 +47,40 @@ export function blocks(units: number, parts: number): [number, number][] {
 }
 
 /**
- * The worker's entry: `parallel-worker.js` next to this module in the built package. Under tsx
- * or vitest this module is `.ts`, and a worker does not inherit the tsx loader in a usable way
- * (Node 20 resolves the worker's `.ts` entry before `--import tsx` has registered its hooks), so
- * the entry is then a two-line bootstrap that registers tsx's ESM hooks first and imports the
+ * The worker's entry: a bootstrap that imports `parallel-worker.js` next to this module in the
+ * built package and, should that import fail (a file missing from an install, a load error),
+ * posts the failure and wakes the calling thread, which would otherwise wait for a worker that
+ * never runs. Under tsx or vitest this module is `.ts`, and a worker does not inherit the tsx
+ * loader in a usable way (Node 20 resolves the worker's `.ts` entry before `--import tsx` has
+ * registered its hooks), so the bootstrap then registers tsx's ESM hooks first and imports the
  * `.ts` worker. tsx is a devDependency: only a source checkout takes that path.
  */
 function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./parallel-worker.js', import.meta.url);
-  const entry = new URL('./parallel-worker.ts', import.meta.url).href;
+  const ts = import.meta.url.endsWith('.ts');
+  const entry = new URL(ts ? './parallel-worker.ts' : './parallel-worker.js', import.meta.url).href;
   // require.resolve gives the CommonJS build of the API; its ESM twin sits beside it.
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
-  const code = `const { register } = await import(${JSON.stringify(api)});\nregister();\nawait import(${JSON.stringify(entry)});`;
+  const api = ts ? pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs') : undefined;
+  const code = [
+    `import { workerData } from 'node:worker_threads';`,
+    `try {`,
+    ...(api === undefined ? [] : [`  const { register } = await import(${JSON.stringify(api)});`, `  register();`]),
+    `  await import(${JSON.stringify(entry)});`,
+    `} catch (e) {`,
+    `  workerData.port.postMessage({ error: 'cannot load the campaign worker: ' + (e instanceof Error ? e.message : String(e)) });`,
+    `  const counter = new Int32Array(workerData.signal);`,
+    `  Atomics.add(counter, 0, 1);`,
+    `  Atomics.notify(counter, 0);`,
+    `}`,
+  ].join('\n');
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
 /**
  * Runs units `from..to-1` of `task` on up to `jobs` worker threads and returns their results
  * in unit order. `onProgress(done, to - from)` is called on this thread as workers report.
- * A worker's failure is rethrown here as an Error naming it (the tasks validate nothing: their
- * inputs were checked before the campaign started, so a failure is an internal error).
+ * A worker's {@link Vtl2PersistError} is rethrown here as a Vtl2PersistError with the same code
+ * and message, so a caller maps it exactly as it maps the serial path's (the CLI: exit 2, same
+ * message); any other failure is an internal error, rethrown as an Error naming the units.
  */
 export function runOnWorkers<R>(task: ParallelTask, from: number, to: number, jobs: number, onProgress?: (done: number, total: number) => void): R[] {
   const units = to - from;
@@ -86,7 +104,10 @@ export function runOnWorkers<R>(task: ParallelTask, from: number, to: number, jo
       for (const p of parts) {
         for (let m = receiveMessageOnPort(p.port); m !== undefined; m = receiveMessageOnPort(p.port)) {
           const msg = m.message as WorkerMessage;
-          if ('error' in msg) throw new Error(`campaign worker for units ${p.from}..${p.to - 1} failed: ${msg.error}`);
+          if ('error' in msg) {
+            if (msg.code !== undefined) throw new Vtl2PersistError(msg.code, msg.error);
+            throw new Error(`campaign worker for units ${p.from}..${p.to - 1} failed: ${msg.error}`);
+          }
           if ('progress' in msg) {
             done += msg.progress;
             onProgress?.(done, units);

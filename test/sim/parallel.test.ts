@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { crashSweep, defaultCrashSweepScenario, finishCrashSweep, planCrashSweep, type SweepOutcome } from '../../src/sim/crash-sweep.js';
+import { Vtl2PersistError } from '../../src/errors.js';
+import { crashSweep, defaultCrashSweepScenario, defaultCrashSweepScenarioJson, finishCrashSweep, planCrashSweep, type SweepOutcome } from '../../src/sim/crash-sweep.js';
 import { blocks, runOnWorkers } from '../../src/sim/parallel.js';
+import { parseScenarioFileText } from '../../src/sim/scenario-file.js';
 
 describe('runOnWorkers', () => {
   test('a crash sweep on 3 worker threads gives the serial report, progress counted to the end', { timeout: 60_000 }, () => {
@@ -23,9 +25,38 @@ describe('runOnWorkers', () => {
     expect(outcomes.map((o) => o.k)).toEqual(plan.ks.slice(1));
   });
 
-  test("a worker's failure is an Error on the calling thread, naming its units", { timeout: 60_000 }, () => {
-    const task = { kind: 'simulate' as const, files: [{ text: '{"name": 1}', name: 'bad.json' }] };
-    expect(() => runOnWorkers(task, 0, 1, 1)).toThrow(/campaign worker for units 0\.\.0 failed: .*bad\.json/);
+  test('a library error in a worker is the same typed error as on the calling thread (code and message)', { timeout: 60_000 }, () => {
+    const text = '{"name": 1}';
+    let serial: unknown;
+    try {
+      parseScenarioFileText(text, 'bad.json');
+    } catch (e) {
+      serial = e;
+    }
+    expect(serial).toBeInstanceOf(Vtl2PersistError);
+    const task = { kind: 'simulate' as const, files: [{ text, name: 'bad.json' }] };
+    let pooled: unknown;
+    try {
+      runOnWorkers(task, 0, 1, 1);
+    } catch (e) {
+      pooled = e;
+    }
+    expect(pooled).toBeInstanceOf(Vtl2PersistError);
+    expect([(pooled as Vtl2PersistError).code, (pooled as Vtl2PersistError).message]).toEqual([(serial as Vtl2PersistError).code, (serial as Vtl2PersistError).message]);
+  });
+
+  test('any other failure in a worker is an Error on the calling thread naming its units', { timeout: 60_000 }, () => {
+    // Scenario 5 of a one-scenario sweep: the worker fails on an undefined scenario (a TypeError).
+    const task = { kind: 'crash-sweep' as const, file: { text: JSON.stringify(defaultCrashSweepScenarioJson()), name: 'x.json' }, scenario: 5, options: { granularity: 'page' as const }, ks: [0, 1, 2] };
+    let thrown: unknown;
+    try {
+      runOnWorkers(task, 0, 3, 2);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown).not.toBeInstanceOf(Vtl2PersistError);
+    expect((thrown as Error).message).toMatch(/^campaign worker for units [0-2]\.\.[0-2] failed: /);
   });
 });
 
