@@ -1,5 +1,6 @@
 import { newBytes } from '../memory/byte-slab.js';
 import type { SavedState } from './saved-state.js';
+import { writeVarint32, writeVarint53 } from './wire.js';
 
 /**
  * The fast path of `encodeSavedState`: one pass over a state whose every
@@ -56,7 +57,7 @@ export function encodeSavedStateFast(state: SavedState): Uint8Array | undefined 
     pos = writeRange(buf, lenAt + 1, s, t);
     if (vnode !== 0) {
       buf[pos++] = 0x10;
-      pos = writeU32(buf, pos, vnode);
+      pos = writeVarint32(buf, pos, vnode);
     }
     pos = writeWrapped(buf, pos, 0x1a, vtlType);
     pos = writeWrapped(buf, pos, 0x22, igvmType);
@@ -110,11 +111,11 @@ function writeRange(buf: Uint8Array, pos: number, s: number, t: number): number 
   pos += 2;
   if (s !== 0) {
     buf[pos++] = 0x08;
-    pos = writeU53(buf, pos, s);
+    pos = writeVarint53(buf, pos, s);
   }
   if (t !== 0) {
     buf[pos++] = 0x10;
-    pos = writeU53(buf, pos, t);
+    pos = writeVarint53(buf, pos, t);
   }
   buf[lenAt] = pos - lenAt - 1;
   return pos;
@@ -125,7 +126,7 @@ function writeWrapped(buf: Uint8Array, pos: number, k: number, v: number): numbe
   if (v === 0) return pos;
   buf[pos] = k;
   buf[pos + 2] = 0x08;
-  const after = writeU32(buf, pos + 3, v);
+  const after = writeVarint32(buf, pos + 3, v);
   buf[pos + 1] = after - pos - 2;
   return after;
 }
@@ -140,37 +141,7 @@ function writePacked(buf: Uint8Array, pos: number, k: number, list: readonly unk
     size += v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x20_0000 ? 3 : v < 0x1000_0000 ? 4 : 5;
   }
   buf[pos++] = k;
-  pos = writeU32(buf, pos, size);
-  for (let i = 0; i < list.length; i++) pos = writeU32(buf, pos, list[i] as number);
-  return pos;
-}
-
-function writeU32(buf: Uint8Array, pos: number, v: number): number {
-  while (v > 0x7f) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[pos++] = v;
-  return pos;
-}
-
-/** A minimal varint of an integer below 2^53. */
-function writeU53(buf: Uint8Array, pos: number, v: number): number {
-  if (v < 0x1_0000_0000) return writeU32(buf, pos, v);
-  let lo = v >>> 0;
-  let hi = (v - lo) / 0x1_0000_0000;
-  for (let i = 0; i < 4; i++) {
-    buf[pos++] = (lo & 0x7f) | 0x80;
-    lo >>>= 7;
-  }
-  // Byte 4 carries the top 4 bits of lo and the low 3 bits of hi.
-  let b = lo | ((hi & 0x7) << 4);
-  hi >>>= 3;
-  while (hi !== 0) {
-    buf[pos++] = b | 0x80;
-    b = hi & 0x7f;
-    hi >>>= 7;
-  }
-  buf[pos++] = b;
+  pos = writeVarint32(buf, pos, size);
+  for (let i = 0; i < list.length; i++) pos = writeVarint32(buf, pos, list[i] as number);
   return pos;
 }

@@ -3,7 +3,7 @@ import { encodeSavedStateFast } from './encode-fast.js';
 import type { SavedState, WireRange } from './saved-state.js';
 import { U16_MAX, U32_MAX, U64_MAX } from './saved-state.js';
 import { FIELD } from './schema.js';
-import { varint32Size, varint64Size, WireType, writeVarint32, writeVarint64 } from './wire.js';
+import { varint32Size, varint64Size, WireType, writeVarint32, writeVarint53, writeVarint64 } from './wire.js';
 
 /**
  * Encodes a state into exactly the bytes OpenHCL's mesh_protobuf encoder
@@ -183,19 +183,7 @@ function varintSize(v: number | bigint): number {
 }
 
 function writeVarint(buf: Uint8Array, pos: number, v: number | bigint): number {
-  if (typeof v === 'bigint') return writeVarint64(buf, pos, v);
-  if (v < 0x1_0000_0000) return writeVarint32(buf, pos, v);
-  // 2^32 <= v < 2^53: the low 28 bits in four bytes, the rest by division (exact below 2^53).
-  for (let i = 0; i < 4; i++) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  while (v >= 0x80) {
-    buf[pos++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
+  return typeof v === 'bigint' ? writeVarint64(buf, pos, v) : writeVarint53(buf, pos, v);
 }
 
 /** A singular nested message: omitted entirely when its body is empty. */

@@ -56,19 +56,21 @@ export function writeVarint32(buf: Uint8Array, pos: number, v: number): number {
 
 /** Writes a u64 as a minimal varint at `pos`; returns the position after it. */
 export function writeVarint64(buf: Uint8Array, pos: number, v: bigint): number {
-  // Split into two 32-bit halves so that the loop runs on numbers, not bigints;
-  // below 2^53 the split needs no bigint arithmetic at all.
-  let lo: number;
-  let hi: number;
-  if (v <= SAFE) {
-    const n = Number(v);
-    if (n < 0x1_0000_0000) return writeVarint32(buf, pos, n);
-    lo = n >>> 0;
-    hi = Math.floor(n / 0x1_0000_0000);
-  } else {
-    lo = Number(v & 0xffff_ffffn);
-    hi = Number(v >> 32n);
-  }
+  // Below 2^53 no bigint arithmetic is needed at all; above, split into two
+  // 32-bit halves so that the loop runs on numbers, not bigints.
+  if (v <= SAFE) return writeVarint53(buf, pos, Number(v));
+  return writeVarintHalves(buf, pos, Number(v & 0xffff_ffffn), Number(v >> 32n));
+}
+
+/** Writes an integer 0 <= v < 2^53 (exact as a double) as a minimal varint; returns the position after it. */
+export function writeVarint53(buf: Uint8Array, pos: number, v: number): number {
+  if (v < 0x1_0000_0000) return writeVarint32(buf, pos, v);
+  const lo = v >>> 0;
+  return writeVarintHalves(buf, pos, lo, (v - lo) / 0x1_0000_0000);
+}
+
+/** Writes `hi * 2^32 + lo` (hi non-zero, both u32) as a minimal varint. */
+function writeVarintHalves(buf: Uint8Array, pos: number, lo: number, hi: number): number {
   for (let i = 0; i < 4; i++) {
     buf[pos++] = (lo & 0x7f) | 0x80;
     lo >>>= 7;

@@ -1,5 +1,5 @@
 /** Shared helpers of `npm run bench` (never part of `npm test`; nothing here gates on time). */
-import { quantile } from './interleave.js';
+import { quantile, windowRate } from './interleave.js';
 
 /** The spread of a figure: quartiles, extremes, and how many samples (pairs or windows) it rests on. */
 export interface Spread {
@@ -50,17 +50,7 @@ export function windowedRate(fn: () => unknown, options: { windows: number; wind
   const warmEnd = performance.now() + 200;
   while (performance.now() < warmEnd) for (let i = 0; i < batch; i++) fn();
   const rates: number[] = [];
-  for (let w = 0; w < windows; w++) {
-    let calls = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    do {
-      for (let i = 0; i < batch; i++) fn();
-      calls += batch;
-      elapsed = performance.now() - start;
-    } while (elapsed < windowMs);
-    rates.push((calls * 1000) / elapsed);
-  }
+  for (let w = 0; w < windows; w++) rates.push(windowRate(fn, windowMs, batch));
   rates.sort((a, b) => a - b);
   return { median: quantile(rates, 0.5), q1: quantile(rates, 0.25), q3: quantile(rates, 0.75), min: rates[0]!, max: rates[rates.length - 1]!, n: windows };
 }

@@ -45,7 +45,7 @@ export interface PairedRatio {
 }
 
 /** Calls `fn` in batches until `ms` have passed; returns calls per second. */
-function windowRate(fn: () => unknown, ms: number, batch: number): number {
+export function windowRate(fn: () => unknown, ms: number, batch: number): number {
   let calls = 0;
   const start = performance.now();
   let elapsed = 0;
