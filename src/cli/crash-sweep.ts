@@ -17,6 +17,7 @@ import {
   finishCrashSweep,
   planCrashSweep,
   sweepCrashPoints,
+  type CrashSweepPlan,
   OUTCOME_CLASSES,
   sweepReportToJson,
   type OutcomeClass,
@@ -129,30 +130,47 @@ export function runCrashSweep(argv: readonly string[], io: Io): number {
     const read = file === undefined ? undefined : readScenarioSources([file], io, maxInputOption(v['max-input']));
     const scenarios: Scenario[] = read === undefined ? [defaultCrashSweepScenario()] : read.scenarios;
     const options = { granularity, before, seed, ...(sample !== undefined && { sample }) };
-    const reports: SweepReport[] = [];
-    const shardOutcomes: SweepOutcome[][] = [];
-    for (const [index, scenario] of scenarios.entries()) {
-      const meter = progressMeter(io, `crash-sweep ${quoteInput(scenario.name, { quotes: false })}: `, 'crash points');
+    // Every sweep is planned first (a scenario with nothing to sweep is exit 2 before any work),
+    // then all their crash points run, on this thread or on one pool of worker threads.
+    const plans: CrashSweepPlan[] = [];
+    const slices: number[][] = [];
+    for (const scenario of scenarios) {
       try {
-        const plan = planCrashSweep(scenario, options);
-        const [from, to] = shard === undefined ? [0, plan.ks.length] : shardRange(plan.ks.length, shard);
-        const ks = plan.ks.slice(from, to);
-        const onProgress = meter && ((done: number, total: number) => meter.update(done, total));
-        const workers = workersFor(jobs, ks.length, ENOUGH_POINTS);
-        const outcomes =
-          workers <= 1
-            ? sweepCrashPoints(plan, ks, onProgress)
-            : runOnWorkers<SweepOutcome>({ kind: 'crash-sweep', file: read?.sources[0] ?? null, scenario: index, options, ks }, 0, ks.length, workers, onProgress);
-        reports.push(finishCrashSweep(plan, outcomes));
-        shardOutcomes.push(outcomes);
+        plans.push(planCrashSweep(scenario, options));
       } catch (e) {
         // A scenario with nothing to sweep (no save step, …): the caller's to fix.
         if (e instanceof Vtl2PersistError) throw badInput(e.message);
         throw e;
+      }
+      const ks = plans[plans.length - 1]!.ks;
+      const [from, to] = shard === undefined ? [0, ks.length] : shardRange(ks.length, shard);
+      slices.push(ks.slice(from, to));
+    }
+    const points = slices.reduce((n, ks) => n + ks.length, 0);
+    const workers = workersFor(jobs, points, ENOUGH_POINTS);
+    let shardOutcomes: SweepOutcome[][];
+    if (workers > 1) {
+      const meter = progressMeter(io, 'crash-sweep: ', 'crash points');
+      try {
+        const task = { kind: 'crash-sweep' as const, file: read?.sources[0] ?? null, options, sweeps: slices.map((ks, scenario) => ({ scenario, ks })) };
+        const all = runOnWorkers<SweepOutcome>(task, 0, points, workers, meter && ((d, n) => meter.update(d, n)));
+        let at = 0;
+        shardOutcomes = slices.map((ks) => all.slice(at, (at += ks.length)));
       } finally {
         meter?.done();
       }
+    } else {
+      shardOutcomes = plans.map((plan, i) => {
+        // The scenario is named once; each update rewrites only the count after it.
+        const meter = progressMeter(io, `crash-sweep ${quoteInput(scenarios[i]!.name, { quotes: false })}: `, 'crash points');
+        try {
+          return sweepCrashPoints(plan, slices[i]!, meter && ((d, n) => meter.update(d, n)));
+        } finally {
+          meter?.done();
+        }
+      });
     }
+    const reports: SweepReport[] = plans.map((plan, i) => finishCrashSweep(plan, shardOutcomes[i]!));
     if (v.json && shard !== undefined) {
       const header: ShardHeader = { command: 'crash-sweep', ...shard, run: runIdentity('crash-sweep', options, read?.sources ?? null) };
       const docs = reports.map((r, i) => ({ ...sweepReportToJson(r), outcomes: shardOutcomes[i]!.map(sweepOutcomeToJson) }));

@@ -21,10 +21,11 @@ export type ParallelTask =
   /** `simulate --generations`: unit i is the i-th scenario; result a GenerationsReport. */
   | { kind: 'generations'; files: ScenarioSource[]; options: Omit<GenerationsOptions, 'onProgress'> }
   /**
-   * `crash-sweep`: one scenario (`scenario` of `file`, or the default sweep scenario when `file`
-   * is null); unit i is crash point `ks[i]`; result a SweepOutcome.
+   * `crash-sweep`: the sweeps of some scenarios of `file` (or of the default sweep scenario when
+   * `file` is null), one pool for all of them; the units are every sweep's crash points `ks`,
+   * end to end, in order; each result a SweepOutcome.
    */
-  | { kind: 'crash-sweep'; file: ScenarioSource | null; scenario: number; options: Omit<CrashSweepOptions, 'onProgress'>; ks: number[] };
+  | { kind: 'crash-sweep'; file: ScenarioSource | null; options: Omit<CrashSweepOptions, 'onProgress'>; sweeps: { scenario: number; ks: number[] }[] };
 
 /** The scenarios of some files, in order (as readScenarioFiles gives them). */
 export function scenariosOf(files: readonly ScenarioSource[]): Scenario[] {
@@ -47,9 +48,20 @@ export function runTaskSlice(task: ParallelTask, from: number, to: number, tick:
       });
     }
     case 'crash-sweep': {
-      const scenario = task.file === null ? defaultCrashSweepScenario() : scenariosOf([task.file])[task.scenario]!;
-      const plan = planCrashSweep(scenario, task.options);
-      return sweepCrashPoints(plan, task.ks.slice(from, to), tick);
+      const scenarios = task.file === null ? [defaultCrashSweepScenario()] : scenariosOf([task.file]);
+      const out: unknown[] = [];
+      let first = 0;
+      for (const sweep of task.sweeps) {
+        // This sweep's units are first..first+ks.length-1; plan it only if the slice reaches it.
+        const a = Math.max(from, first) - first;
+        const b = Math.min(to, first + sweep.ks.length) - first;
+        first += sweep.ks.length;
+        if (a >= b) continue;
+        const scenario = scenarios[sweep.scenario];
+        if (scenario === undefined) throw new Error(`no scenario ${sweep.scenario} to sweep`);
+        out.push(...sweepCrashPoints(planCrashSweep(scenario, task.options), sweep.ks.slice(a, b), tick));
+      }
+      return out;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ function mergeOf(name: string, outputs: string[], order?: number[]): ReturnType<
   return cli('merge', ...(order ?? outputs.map((_, i) => i)).map((i) => files[i]!));
 }
 
+const readJson = (f: string): unknown => JSON.parse(readFileSync(join(ROOT, f), 'utf8'));
 const EXAMPLES = ['docs/examples/demo-servicing.json', 'docs/examples/torn-save.json', 'docs/examples/demo-servicing.json'];
 const TIMEOUT = 120_000;
 
@@ -49,6 +50,17 @@ describe('crash-sweep --jobs and --shard', () => {
       expect([json.stderr, text.stderr]).toEqual(['', '']);
       expect([json.status, text.status]).toEqual([0, 0]);
     }
+  });
+
+  test('a file of two scenarios: one pool for both sweeps, the same bytes as one thread; shards merge', { timeout: TIMEOUT }, () => {
+    const file = join(dir, 'two-sweeps.json');
+    writeFileSync(file, JSON.stringify([readJson('docs/examples/torn-save.json'), readJson('docs/examples/demo-servicing.json')]));
+    const one = cli('crash-sweep', file, '--granularity', 'u64', '--json', '--jobs', '1');
+    expect(one.status).toBe(0);
+    expect(JSON.parse(one.stdout)).toHaveLength(2);
+    expect(cli('crash-sweep', file, '--granularity', 'u64', '--json', '--jobs', '3').stdout).toBe(one.stdout);
+    const shards = [1, 2].map((i) => cli('crash-sweep', file, '--granularity', 'u64', '--json', '--jobs', '2', '--shard', `${i}/2`).stdout);
+    expect(mergeOf('two', shards).stdout).toBe(one.stdout);
   });
 
   test.each([1, 2, 3])('shards 1..%i merged, in any order, are the whole run', { timeout: TIMEOUT }, (n) => {

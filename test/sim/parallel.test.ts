@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Vtl2PersistError } from '../../src/errors.js';
-import { crashSweep, defaultCrashSweepScenario, defaultCrashSweepScenarioJson, finishCrashSweep, planCrashSweep, type SweepOutcome } from '../../src/sim/crash-sweep.js';
+import { crashSweep, defaultCrashSweepScenario, defaultCrashSweepScenarioJson, finishCrashSweep, planCrashSweep, sweepCrashPoints, type SweepOutcome } from '../../src/sim/crash-sweep.js';
 import { blocks, runOnWorkers } from '../../src/sim/parallel.js';
 import { parseScenarioFileText } from '../../src/sim/scenario-file.js';
 
@@ -9,7 +9,7 @@ describe('runOnWorkers', () => {
     const options = { granularity: 'u64' as const };
     const plan = planCrashSweep(defaultCrashSweepScenario(), options);
     const seen: number[] = [];
-    const outcomes = runOnWorkers<SweepOutcome>({ kind: 'crash-sweep', file: null, scenario: 0, options, ks: plan.ks }, 0, plan.ks.length, 3, (done, total) => {
+    const outcomes = runOnWorkers<SweepOutcome>({ kind: 'crash-sweep', file: null, options, sweeps: [{ scenario: 0, ks: plan.ks }] }, 0, plan.ks.length, 3, (done, total) => {
       expect(total).toBe(plan.ks.length);
       seen.push(done);
     });
@@ -18,10 +18,25 @@ describe('runOnWorkers', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
+  test('one pool for several sweeps: the units run end to end, and each sweep gets its own outcomes back', { timeout: 60_000 }, () => {
+    const options = { granularity: 'u64' as const };
+    const json = defaultCrashSweepScenarioJson();
+    const file = { text: JSON.stringify([{ ...json, name: 'one' }, { ...json, name: 'two', lifecycle: (json['lifecycle'] as unknown[]).slice(0, 3) }]), name: 'two.json' };
+    const scenarios = parseScenarioFileText(file.text, file.name);
+    const plans = scenarios.map((sc) => planCrashSweep(sc, options));
+    // Shard-like slices of each sweep, so the blocks of 3 workers cross the boundary between them.
+    const sweeps = plans.map((p, scenario) => ({ scenario, ks: p.ks.slice(1, -1) }));
+    const n = sweeps[0]!.ks.length + sweeps[1]!.ks.length;
+    const all = runOnWorkers<SweepOutcome>({ kind: 'crash-sweep', file, options, sweeps }, 0, n, 3);
+    expect(all.map((o) => o.k)).toEqual([...sweeps[0]!.ks, ...sweeps[1]!.ks]);
+    expect(plans[0]!.ks).not.toEqual(plans[1]!.ks);
+    expect(all).toEqual([...sweepCrashPoints(plans[0]!, sweeps[0]!.ks), ...sweepCrashPoints(plans[1]!, sweeps[1]!.ks)]);
+  });
+
   test('units from..to only, in order', { timeout: 60_000 }, () => {
     const options = { granularity: 'page' as const };
     const plan = planCrashSweep(defaultCrashSweepScenario(), options);
-    const outcomes = runOnWorkers<SweepOutcome>({ kind: 'crash-sweep', file: null, scenario: 0, options, ks: plan.ks }, 1, plan.ks.length, 2);
+    const outcomes = runOnWorkers<SweepOutcome>({ kind: 'crash-sweep', file: null, options, sweeps: [{ scenario: 0, ks: plan.ks }] }, 1, plan.ks.length, 2);
     expect(outcomes.map((o) => o.k)).toEqual(plan.ks.slice(1));
   });
 
@@ -47,7 +62,7 @@ describe('runOnWorkers', () => {
 
   test('any other failure in a worker is an Error on the calling thread naming its units', { timeout: 60_000 }, () => {
     // Scenario 5 of a one-scenario sweep: the worker fails on an undefined scenario (a TypeError).
-    const task = { kind: 'crash-sweep' as const, file: { text: JSON.stringify(defaultCrashSweepScenarioJson()), name: 'x.json' }, scenario: 5, options: { granularity: 'page' as const }, ks: [0, 1, 2] };
+    const task = { kind: 'crash-sweep' as const, file: { text: JSON.stringify(defaultCrashSweepScenarioJson()), name: 'x.json' }, options: { granularity: 'page' as const }, sweeps: [{ scenario: 5, ks: [0, 1, 2] }] };
     let thrown: unknown;
     try {
       runOnWorkers(task, 0, 3, 2);
