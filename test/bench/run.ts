@@ -9,7 +9,7 @@
  *      scenario JSON in and result JSON out, vs the Rust harness's 2,700/s (lifecycle.ts)
  *   4. byte-granularity crash sweep: cost per torn state vs a plain boot (lifecycle.ts)
  *   5. 240 TiB partition / 64 GiB VTL2 lifecycle: peak RSS of a child vs 64 MiB (scale.ts)
- *   6. a campaign on 2 worker threads vs 1 (jobs.ts)
+ *   6. crash-sweep --jobs 2 vs --jobs 1, as a user runs it (jobs.ts, jobs-cli.ts)
  *
  * Every same-run ratio is interleaved (interleave.ts): short alternating
  * windows of ours and the baseline, a ratio per pair, the median reported
@@ -87,7 +87,7 @@ async function runOnce(): Promise<RunReport> {
   if (want('3')) rows.push(...lifecycleBenches(method));
   if (want('4')) rows.push(...sweepBenches(method));
   if (want('5')) rows.push(scaleBench());
-  if (want('6')) rows.push(await jobsBench());
+  if (want('6')) rows.push(jobsBench());
   const speedAfter = hostSpeedCheckMs();
   const machine = {
     node: process.version,
