@@ -259,7 +259,7 @@ export function sweepOutcomeFromJson(j: Record<string, unknown>): SweepOutcome {
     class: j['class'] as OutcomeClass,
     torn: { payloadBytes: torn.payload_bytes, payloadLen: torn.payload_len, headerBytes: torn.header_bytes, description: torn.description },
     path: j['path'] as SweepOutcome['path'],
-    summary: '',
+    summary: j['summary'] as string,
   };
   if (j['panic_kind'] !== undefined) {
     o.panicKind = j['panic_kind'] as string;
@@ -268,7 +268,6 @@ export function sweepOutcomeFromJson(j: Record<string, unknown>): SweepOutcome {
   if (j['sidecar_excluded_cpus'] !== undefined) o.sidecarExcludedCpus = j['sidecar_excluded_cpus'] as number[];
   if (j['differs_from_old'] !== undefined) o.differsFromOld = j['differs_from_old'] as string[];
   if (j['differs_from_new'] !== undefined) o.differsFromNew = j['differs_from_new'] as string[];
-  o.summary = j['summary'] as string;
   return o;
 }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, test, vi } from 'vitest';
 import { progressMeter, workersFor } from '../../src/cli/kit/campaign.js';
 
@@ -44,6 +45,7 @@ describe('workersFor', () => {
 
   test('without --jobs: one thread below "enough", every core at or above it', () => {
     expect(workersFor(undefined, 3999, 4000)).toBe(1);
-    expect(workersFor(undefined, 4000, 4000)).toBeGreaterThanOrEqual(1);
+    expect(workersFor(undefined, 4000, 4000)).toBe(Math.min(availableParallelism(), 4000));
+    expect(workersFor(undefined, 1, 1)).toBe(1); // never more threads than units
   });
 });
