@@ -17,7 +17,14 @@ export type DecodeErrorCode =
   | 'expected_varint'
   | 'missing_resource'
   | 'invalid_resource_range'
-  | 'not_bytes';
+  | 'nesting_too_deep'
+  | 'not_bytes'
+  | 'expected_byte_array'
+  | 'missing_required_field'
+  | 'missing_enum_variant'
+  | 'invalid_utf8'
+  | 'wrong_array_length'
+  | 'wrong_packed_array_length';
 
 const MESH: Record<DecodeErrorCode, { variant: string; display: string }> = {
   eof_varint: { variant: 'EofVarInt', display: 'eof parsing a varint' },
@@ -30,8 +37,20 @@ const MESH: Record<DecodeErrorCode, { variant: string; display: string }> = {
   expected_varint: { variant: 'ExpectedVarInt', display: 'expected a varint' },
   missing_resource: { variant: 'MissingResource', display: 'missing resource' },
   invalid_resource_range: { variant: 'InvalidResourceRange', display: 'invalid resource range' },
+  // Not a mesh error: the generic decoder's guard against a recursive type's deep input
+  // (mesh_protobuf would overflow the stack).
+  nesting_too_deep: { variant: 'NestingTooDeep', display: 'messages nested more than 100 deep' },
   // Not a mesh error: JavaScript callers can pass something that is not bytes at all.
   not_bytes: { variant: 'NotBytes', display: 'input is not a byte array' },
+  // The codes below arise only with types the v3 payload does not use (bytes, strings, enums,
+  // fixed arrays), so only the generic codec (src/format/model/generic-decode.ts) reports them.
+  expected_byte_array: { variant: 'ExpectedByteArray', display: 'expected a byte array' },
+  missing_required_field: { variant: 'MissingRequiredField', display: 'missing required field' },
+  // Not a `DecodeError` variant upstream: `oneof::UnassignedEnum`, a unit struct of its own.
+  missing_enum_variant: { variant: 'UnassignedEnum', display: 'missing enum variant' },
+  invalid_utf8: { variant: 'InvalidUtf8', display: 'invalid UTF-8 string' },
+  wrong_array_length: { variant: 'BadArrayLength', display: 'wrong array length' },
+  wrong_packed_array_length: { variant: 'BadPackedArrayLength', display: 'wrong packed array length' },
 };
 
 /**
@@ -86,8 +105,19 @@ export class DecodeError extends Vtl2PersistError {
   }
 }
 
-/** Why a state could not be encoded: a value that its Rust field type cannot hold. */
-export type EncodeErrorCode = 'value_out_of_range' | 'not_an_integer' | 'missing_field';
+/**
+ * Why a state could not be encoded: a value that its Rust field type cannot hold. The last three
+ * come only from the generic encoder (src/format/model/generic-encode.ts): a value of the wrong
+ * JavaScript type, a fixed array given more or fewer than N elements, an enum value naming no
+ * variant.
+ */
+export type EncodeErrorCode =
+  | 'value_out_of_range'
+  | 'not_an_integer'
+  | 'missing_field'
+  | 'wrong_type'
+  | 'wrong_array_length'
+  | 'unknown_variant';
 
 /** A `SavedState` that no real writer could have produced (e.g. a vnode of 2^32 or a negative address). */
 export class EncodeError extends Vtl2PersistError {

@@ -73,3 +73,4 @@ export {
 export { crc32c } from './crc32c.js';
 export { WireType } from './wire.js';
 export { WIRE_TYPE_NAMES, walkWire, wireRowToJson, type WireRow, type WireView } from './wire-walk.js';
+export * from './model/index.js';
