@@ -5,6 +5,7 @@
  * A panic is a result, never an exception.
  */
 import type { PersistedStateHeader } from '../format/header.js';
+import type { SavedState } from '../format/saved-state.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { MemoryRange } from '../memory/range.js';
 import { formatHex as hex, sortByStartInPlace } from '../memory/u64.js';
@@ -37,6 +38,13 @@ export interface BootInputs {
   host: HostDt;
   /** The boot command line's options. */
   cmdline: CmdlineOptions;
+  /**
+   * The payload decoder of a boot shim built with another `SavedState` definition (`evolve`
+   * boots a proposed schema's reader); it returns the fields this boot shim uses, or throws a
+   * `DecodeError`, which panics as the shipped decoder's does. Default: the shipped decoder,
+   * with the bump heap's accounting (a replacement reader's heap use is not modelled).
+   */
+  payloadReader?: (payload: Uint8Array) => SavedState;
 }
 
 /** A boot that got through: the topology and everything derived from it. */
@@ -145,6 +153,7 @@ export function boot(inputs: BootInputs, memory: GuestMemory, trail?: TrailRecor
     // memory, so reading it first only lets a DT panic report the path the header would choose.
     // Field by field, not `{ ...inputs, … }`: V8 clones spread objects slowly, and this runs every boot.
     const parsed: BootInputs = { shim: inputs.shim, host: parseHostDeviceTree(inputs.host), cmdline: inputs.cmdline };
+    if (inputs.payloadReader !== undefined) parsed.payloadReader = inputs.payloadReader;
     if (trail !== undefined) {
       trail('host_dt', 'pass', `${parsed.host.cpuCount} CPU(s), ${parsed.host.memory.length} memory entries`);
       for (const step of held!) trail(...step);
@@ -202,7 +211,7 @@ function restoreBoot(
   trail: TrailRecorder | undefined,
 ): BootSuccess {
   const { shim, host } = inputs;
-  const t = topologyFromPersistedState(shim, host, memory, header, onHeap, trail);
+  const t = topologyFromPersistedState(shim, host, memory, header, onHeap, trail, inputs.payloadReader);
   const space = initOrPanic(addressSpaceInit(shim, t.vtl2Ram, t.persistedSpan, t.poolRanges));
   trail?.('address_space', 'pass', `VTL2 RAM ${ranges(t.vtl2Ram.map((e) => e.range))}; persisted span ${ranges([t.persistedSpan])}; pool ${ranges(t.poolRanges)}`);
   // `read_from_dt` takes the VMBus connection IDs from the host's nodes after either topology

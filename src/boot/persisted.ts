@@ -112,6 +112,7 @@ export function topologyFromPersistedState(
   header: PersistedStateHeader,
   onHeap: (stats: BumpHeapStats) => void = () => {},
   trail?: TrailRecorder,
+  payloadReader?: (payload: Uint8Array) => SavedState,
 ): PersistedTopology {
   // 7.1: release builds wrap the addition; MemoryRange::new then asserts.
   const region = newRange(header.protobufBase, (header.protobufBase + header.protobufRegionLen) % U64_MOD);
@@ -130,7 +131,8 @@ export function topologyFromPersistedState(
   const heap = new BumpHeap();
   let state: SavedState;
   try {
-    state = decodeSavedState(memory.read(region.start, header.protobufPayloadLen), { onAppend: heap.onAppend });
+    const payload = memory.read(region.start, header.protobufPayloadLen);
+    state = payloadReader === undefined ? decodeSavedState(payload, { onAppend: heap.onAppend }) : payloadReader(payload);
   } catch (e) {
     onHeap(heap.stats);
     if (e instanceof DecodeError) throw decodeFailedPanic(e);

@@ -11,6 +11,7 @@ import { runEncode, runDecode, runImage } from './codec-commands.js';
 import { runCompat } from './compat.js';
 import { runCrashSweep } from './crash-sweep.js';
 import { runDemoCommand } from './demo.js';
+import { runEvolve } from './evolve.js';
 import { runExplore } from './explore.js';
 import { runHarden } from './harden.js';
 import { runInspect } from './inspect.js';
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => numbe
   compat: { run: runCompat, summary: 'Payload schema v1/v2/v3 writer x reader compatibility table.' },
   'crash-sweep': { run: runCrashSweep, summary: 'Stop a servicing save after every store and classify the next boot.' },
   merge: { run: runMerge, summary: 'Join the --shard I/N --json documents of one campaign into its whole result.' },
+  evolve: { run: runEvolve, summary: 'Check a proposed saved-state schema against every shipped reader.' },
   harden: { run: runHarden, summary: 'Sweep hypothetical format hardenings against torn saves and old readers.' },
   explore: { run: runExplore, summary: 'Write an offline HTML explorer page: bytes, memory map, decision trail, sweep.' },
   render: { run: runRender, summary: 'Draw a figure (memory map, annotated bytes, crash sweep) as an SVG file.' },

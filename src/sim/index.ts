@@ -56,6 +56,7 @@ export {
   type SweepStore,
 } from './crash-model.js';
 export * from './hardening/index.js';
+export * from './evolve/index.js';
 export { referenceOutcome, sweepOutcomeToJson, tallyOutcomes, topologyOf, type SweepTally, type SweptBoot } from './sweep-outcome.js';
 export {
   CrashSweepError,

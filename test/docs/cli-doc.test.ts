@@ -16,7 +16,7 @@ const CLI = `${JSON.stringify(process.execPath)} --import tsx src/cli/bin.ts`;
 describe('docs/cli.md examples', () => {
   test('document every command', () => {
     const commands = new Set(examples.map((l) => l.split(/\s+/)[2]));
-    expect([...commands].sort()).toEqual(['--version', 'compat', 'crash-sweep', 'decode', 'demo', 'encode', 'explore', 'harden', 'help', 'image', 'inspect', 'merge', 'render', 'simulate']);
+    expect([...commands].sort()).toEqual(['--version', 'compat', 'crash-sweep', 'decode', 'demo', 'encode', 'evolve', 'explore', 'harden', 'help', 'image', 'inspect', 'merge', 'render', 'simulate']);
   });
 
   test.each(examples.map((l, i) => [i, l] as const))('#%i %s', (_i, line) => {

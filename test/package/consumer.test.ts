@@ -83,6 +83,7 @@ describe('npm pack', () => {
     for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/web/explorer.js', EXAMPLE]) expect(files).toContain(f);
     expect(files.filter((f) => /^dist\/format\/proto\/.+\.proto$/.test(f)).length).toBeGreaterThan(0);
     expect(files.filter((f) => /^schema\/.+\.json$/.test(f)).length).toBeGreaterThan(0);
+    for (const v of [1, 2, 3]) expect(files).toContain(`schema/saved-state-v${v}.rs`);
   });
 
   test('dist/ is rebuilt by prepack (no leftovers) and nothing of the test suite ships', () => {
@@ -161,6 +162,15 @@ describe('the installed package from plain node', () => {
     expect([one.code, two.code, two.stderr]).toEqual([0, 0, '']);
     expect(two.stdout).toBe(one.stdout);
     expect(JSON.parse(one.stdout)[0].points).toBe(360);
+  });
+
+  test('the installed bin runs evolve against the shipped schemas it carries in schema/', async () => {
+    // dist/sim/evolve/shipped.js finds schema/saved-state-v*.rs three levels up, in the package.
+    const bin = join(app, 'node_modules', '.bin', 'vtl2-persist');
+    const proposal = join(app, 'node_modules', 'vtl2-persist', 'schema', 'saved-state-v3.rs');
+    const r = await node(['evolve', proposal, '--against', 'v1,v2', '--json'], bin);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout).compatible).toBe(true);
   });
 
   test('the vtl2-persist bin prints the package version', async () => {
