@@ -112,7 +112,7 @@ describe('the installed package from plain node', () => {
         try { lib.decodeSavedState(Uint8Array.of(0xff)); } catch (e) {
           error = { typed: e instanceof lib.DecodeError && e instanceof lib.Vtl2PersistError, code: e.code };
         }
-        const schemas = ${JSON.stringify(files.filter((f) => f.startsWith('schema/')))}.map((f) => typeof createRequire(import.meta.url)('vtl2-persist/' + f));
+        const schemas = ${JSON.stringify(files.filter((f) => f.startsWith('schema/') && f.endsWith('.json')))}.map((f) => typeof createRequire(import.meta.url)('vtl2-persist/' + f));
         console.log(JSON.stringify({
           version: pkg.version, hex: Buffer.from(bytes).toString('hex'),
           roundTrip: lib.encodeSavedState(back).length === bytes.length, steps, counts: sweep.counts, compat, error, schemas,
@@ -140,7 +140,7 @@ describe('the installed package from plain node', () => {
         counts: crashSweep(defaultCrashSweepScenario(), { granularity: 'u64' }).counts,
         compat: compatMatrix().map((row) => row.map((c) => c.ok)),
         error: { typed: true, code },
-        schemas: files.filter((f) => f.startsWith('schema/')).map(() => 'object'),
+        schemas: files.filter((f) => f.startsWith('schema/') && f.endsWith('.json')).map(() => 'object'),
       });
       expect(steps.length).toBeGreaterThan(0);
     },
