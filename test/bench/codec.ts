@@ -10,8 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { decodeSavedState } from '../../src/format/decode.js';
-import { encodeSavedState } from '../../src/format/encode.js';
+import { decode, encode } from './subject.js';
 import type { MemoryEntry, SavedState } from '../../src/format/saved-state.js';
 import { keep, type BenchRow } from './common.js';
 import { interleave, type InterleaveOptions, type PairedRatio } from './interleave.js';
@@ -49,17 +48,17 @@ export function maxPayloadState(): { state: SavedState; bytes: Uint8Array } {
   // Repeated elements encode independently, so the payload is the base plus
   // each entry's own encoding; add entries while that fits, then let
   // encodeSavedState be the judge (trimming if the sum was wrong).
-  const base = encodeSavedState(state).length;
-  const one = (i: number) => encodeSavedState({ partitionMemory: [entry(i)], partitionMmio: [], cpusWithMappedInterruptsNoIo: [], cpusWithOutstandingIo: [] }).length;
+  const base = encode.encodeSavedState(state).length;
+  const one = (i: number) => encode.encodeSavedState({ partitionMemory: [entry(i)], partitionMmio: [], cpusWithMappedInterruptsNoIo: [], cpusWithOutstandingIo: [] }).length;
   let total = base;
   for (let i = 0; total + one(i) <= PAYLOAD_REGION_BYTES; i++) {
     total += one(i);
     state.partitionMemory.push(entry(i));
   }
-  let bytes = encodeSavedState(state);
+  let bytes = encode.encodeSavedState(state);
   while (bytes.length > PAYLOAD_REGION_BYTES) {
     state.partitionMemory.pop();
-    bytes = encodeSavedState(state);
+    bytes = encode.encodeSavedState(state);
   }
   return { state, bytes };
 }
@@ -106,14 +105,14 @@ export const CODEC_TARGET = 2.0;
 export async function codecBenches(method: InterleaveOptions): Promise<BenchRow[]> {
   const { state, bytes } = maxPayloadState();
   // It must stay decodable: our decoder reads back exactly what was encoded.
-  const back = decodeSavedState(bytes);
+  const back = decode.decodeSavedState(bytes);
   if (back.partitionMemory.length !== state.partitionMemory.length) throw new Error('max payload does not round-trip');
 
   const { SavedState: Pb, pbjsVersion } = await loadPbjsStatic();
   const pbMessage = Pb.decode(bytes);
   const pbBytes = Pb.encode(pbMessage).finish();
   const sameBytes = Buffer.from(pbBytes).equals(Buffer.from(bytes));
-  if (!Buffer.from(encodeSavedState(state)).equals(Buffer.from(bytes))) throw new Error('our encoder no longer reproduces the max payload');
+  if (!Buffer.from(encode.encodeSavedState(state)).equals(Buffer.from(bytes))) throw new Error('our encoder no longer reproduces the max payload');
   const baselineName = `protobufjs-cli ${pbjsVersion} pbjs static-module of the same .proto, same bytes, interleaved`;
   const extra = {
     payload_bytes: bytes.length,
@@ -123,8 +122,8 @@ export async function codecBenches(method: InterleaveOptions): Promise<BenchRow[
     baseline_reencodes_identical_bytes: sameBytes,
   };
 
-  const dec = interleave(() => keep(decodeSavedState(bytes)), () => keep(Pb.decode(bytes)), { seed: 1, ...method });
-  const enc = interleave(() => keep(encodeSavedState(state)), () => keep(Pb.encode(pbMessage).finish()), { seed: 2, ...method });
+  const dec = interleave(() => keep(decode.decodeSavedState(bytes)), () => keep(Pb.decode(bytes)), { seed: 1, ...method });
+  const enc = interleave(() => keep(encode.encodeSavedState(state)), () => keep(Pb.encode(pbMessage).finish()), { seed: 2, ...method });
   const row = (id: string, name: string, r: PairedRatio): BenchRow => ({
     id,
     name,

@@ -1,37 +1,28 @@
 /**
  * Benchmark 6: a campaign with `--jobs 2` against `--jobs 1`, as a user runs it: the built CLI,
  * a whole process each time (start-up, worker start-up, result transfer and output included),
- * on a crash sweep of three scenarios, 25,752 crash points (jobs-cli.ts). The CLI comes from a
- * fresh build of src/ into a temp dir (plain JS, as installed): under tsx every worker would first
- * compile the sources, start-up cost no installed copy pays. The control: what two processes
+ * on a crash sweep of three scenarios, 25,752 crash points (jobs-cli.ts). The CLI is the build
+ * the other benchmarks measure (./subject.ts; plain JS, as installed): under tsx every worker
+ * would first compile the sources, start-up cost no installed copy pays. The control: what two processes
  * gain on the same machine at the same moment (two shards side by side).
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './common.js';
 import { quantile } from './interleave.js';
 import { cliJobsBench } from './jobs-cli.js';
+import { BUILD, buildDist } from './subject.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** The goal of issue 14 for two threads on this 2-core machine. */
 export const JOBS_TARGET = 1.8;
 
-/** Compiles src/ into a temp dir (tsc, as `npm run build` does); returns the dir. */
-function buildDist(): string {
-  // Under node_modules/.cache, so that the build's `protobufjs` import resolves to the repo's copy.
-  const cache = join(REPO, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const dir = mkdtempSync(join(cache, 'vtl2-bench-dist-'));
-  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.build.json'), '--outDir', dir, '--declaration', 'false', '--sourceMap', 'false', '--declarationMap', 'false'], { stdio: 'inherit' });
-  cpSync(join(REPO, 'src/format/proto'), join(dir, 'format/proto'), { recursive: true });
-  return dir;
-}
-
 export function jobsBench(pairs = 3): BenchRow {
-  const dir = buildDist();
+  // The build the other benchmarks measure, or (measuring the sources) a build of its own:
+  // under tsx every worker would first compile the sources, which is not what a user runs.
+  const own = BUILD === null;
+  const dir = BUILD ?? buildDist();
   try {
     const r = cliJobsBench({ bin: join(dir, 'cli/bin.js'), pairs, root: REPO });
     const sorted = (xs: number[]) => xs.slice().sort((x, y) => x - y);
@@ -59,6 +50,6 @@ export function jobsBench(pairs = 3): BenchRow {
       },
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (own) rmSync(dir, { recursive: true, force: true });
   }
 }

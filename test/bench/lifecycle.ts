@@ -2,13 +2,17 @@
  * Benchmarks 3–4: the demo's full lifecycle (fresh boot → save → restore) and
  * the byte-granularity crash-consistency sweep of the same scenario.
  */
-import { boot } from '../../src/boot/boot.js';
-import { DEMO_CPUS, DEMO_VM, runDemo, verdict } from '../../src/cli/demo.js';
-import { crashSweep, defaultCrashSweepScenario } from '../../src/sim/crash-sweep.js';
-import { parseScenarioFile, parseScenarioFileText, resolveBootInputs, type Scenario } from '../../src/sim/scenario-file.js';
-import { SimulatedVm, runScenario } from '../../src/sim/runner.js';
+import type { Scenario } from '../../src/sim/scenario-file.js';
+import * as subject from './subject.js';
 import { keep, windowedRate, type BenchRow } from './common.js';
 import { interleave, type InterleaveOptions } from './interleave.js';
+
+// The measured code, from the build or the sources (./subject.ts).
+const { boot } = subject.boot;
+const { DEMO_CPUS, DEMO_VM, runDemo, verdict } = subject.demo;
+const { crashSweep, defaultCrashSweepScenario } = subject.crashSweep;
+const { parseScenarioFile, parseScenarioFileText, resolveBootInputs } = subject.scenarioFile;
+const { SimulatedVm, runScenario } = subject.runner;
 
 /** Issue 14's lifecycle target: 50,000 lifecycles per second on one core (20 µs each). */
 export const LIFECYCLE_TARGET_PER_S = 50_000;

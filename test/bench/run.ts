@@ -31,6 +31,7 @@ import { quantile } from './interleave.js';
 import { jobsBench } from './jobs.js';
 import { lifecycleBenches, sweepBenches } from './lifecycle.js';
 import { scaleBench } from './scale.js';
+import { SUBJECT } from './subject.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,6 +58,7 @@ interface RunReport {
 
 if (repeat > 1) {
   const self = fileURLToPath(import.meta.url);
+  // Children inherit VTL2_BENCH_BUILD (./subject.ts), so the build is made once.
   const childArgs = ['--import', 'tsx', self, '--json', '--pairs', String(pairs), '--window-ms', String(windowMs), ...(values.only ? ['--only', values.only] : [])];
   const runs: RunReport[] = [];
   for (let i = 0; i < repeat; i++) {
@@ -96,6 +98,7 @@ async function runOnce(): Promise<RunReport> {
     platform: `${process.platform}-${process.arch}`,
     pairs,
     window_ms: windowMs,
+    subject: SUBJECT === 'dist' ? 'the built package (tsc output, as installed)' : 'the TypeScript sources under tsx',
     // The same fixed workload before and after (see hostSpeedCheckMs); lower is faster.
     host_speed_check_ms: { before: Number(speedBefore.toFixed(1)), after: Number(speedAfter.toFixed(1)) },
   };
@@ -114,12 +117,13 @@ function spreadText(r: BenchRow): string {
 }
 
 function printTable(run: RunReport): void {
-  const m = run.machine as { node: string; cpus: number; cpu_model: string; pairs: number; window_ms: number; host_speed_check_ms: { before: number; after: number } };
+  const m = run.machine as { node: string; cpus: number; cpu_model: string; pairs: number; window_ms: number; subject: string; host_speed_check_ms: { before: number; after: number } };
   const head = ['benchmark', 'unit', 'ours', 'baseline', 'ratio', 'target', 'spread'];
   const body = run.rows.map((r) => [r.name, r.unit, fmt(r.ours), fmt(r.baseline), `${r.ratio.toFixed(2)}x`, r.target === undefined ? '-' : `${r.target} ${r.met ? 'MET' : 'NOT MET'}`, spreadText(r)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   console.log(`node ${m.node}, ${m.cpus} CPUs (${m.cpu_model}); interleaved: ${m.pairs} pairs of ${m.window_ms} ms windows`);
+  console.log(`measured: ${m.subject} (VTL2_BENCH_SUBJECT=src measures the sources)`);
   console.log(`host speed check (fixed workload, lower is faster): ${m.host_speed_check_ms.before} ms before, ${m.host_speed_check_ms.after} ms after\n`);
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
