@@ -3,7 +3,7 @@
  * `npm pack` ships it and an installed `vtl2-persist` runs it), else, with
  * `VTL2_BENCH_SUBJECT=src`, the TypeScript sources as tsx runs them. The two differ: tsx's
  * esbuild transform keeps function names by calling `__name` on every closure it creates,
- * which costs the lifecycle 15–20 % (docs/performance.md, "Method").
+ * which cost the lifecycle 7–20 % in back-to-back runs here (docs/performance.md, "Method").
  *
  * The build is made once per `npm run bench` (into node_modules/.cache, where its imports of
  * protobufjs resolve to the repository's copy), handed to `--repeat` children through
