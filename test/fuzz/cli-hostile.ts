@@ -161,6 +161,13 @@ export function hostileCases(dir: string, includeSlow: boolean): HostileCase[] {
     C('__proto__ key: simulate', ['simulate', protoKey], [2]),
     C('a file argument that does not exist', ['decode', join(dir, 'missing.bin')], [2]),
     C('hostile bytes via FILE placeholder', ['decode', FILE], [1], { file: Uint8Array.of(0x0b) }),
+    // evolve reads schema source: bounded text, bounded nesting, bounded fields, typed errors.
+    C('/dev/zero on stdin: evolve -', ['evolve', '-'], [2], { stdinPath: '/dev/zero' }),
+    C('3 GiB file: evolve', ['evolve', big], [2]),
+    C('binary bytes as a schema: evolve', ['evolve', FILE], [2], { file: Uint8Array.of(0x00, 0x9f, 0x92, 0x96, 0xff, 0x1b, 0x5b, 0x32, 0x4a) }),
+    C('a type nested 5000 deep: evolve', ['evolve', file('deep.rs', `#[derive(Protobuf)]\npub struct SavedState {\n    #[mesh(1)]\n    pub a: ${'Vec<'.repeat(5000)}u32${'>'.repeat(5000)},\n}\n`)], [2]),
+    C('20 000 fields: evolve', ['evolve', file('wide.rs', `#[derive(Protobuf)]\npub struct SavedState {\n${Array.from({ length: 20_000 }, (_, i) => `    #[mesh(${i + 1})]\n    pub f${i}: u32,\n`).join('')}}\n`)], [2]),
+    C('1024 fields, the most: evolve', ['evolve', file('wide1k.rs', `#[derive(Protobuf)]\npub struct SavedState {\n${Array.from({ length: 1024 }, (_, i) => `    #[mesh(${i + 1})]\n    pub f${i}: u32,\n`).join('')}}\n`)], [1], { timeoutMs: 60_000 }),
   ];
   return includeSlow ? cases : cases.filter((c) => c.slow !== true);
 }

@@ -52,6 +52,8 @@ export function builtCli(): string {
   }
   cpSync(join(ROOT, 'src', 'format', 'proto'), join(out, 'format', 'proto'), { recursive: true });
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  // `evolve` reads the shipped schemas from the package's schema/ folder, beside dist/.
+  cpSync(join(ROOT, 'schema'), join(dir, 'schema'), { recursive: true });
   // Preloaded into every child: reports its peak RSS (KiB) into the file the parent names. An
   // 'exit' listener runs for a normal end, process.exit() and the quiet EPIPE exit alike.
   writeFileSync(
