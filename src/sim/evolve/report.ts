@@ -83,8 +83,9 @@ export function evolveReport(proposed: NamedSchema, against: readonly NamedSchem
   const random = options.random ?? 16;
   const findings: EvolveFinding[] = [];
   const comparisons: Comparison[] = [];
+  const proposedProbes = probesFor(proposed.model, { random, seed });
   for (const old of against) {
-    const forward = runDirection(proposed, old, probesFor(proposed.model, { random, seed }));
+    const forward = runDirection(proposed, old, proposedProbes);
     const backward = runDirection(old, proposed, probesFor(old.model, { random, seed }));
     comparisons.push({ against: old.label, forward, backward });
     for (const f of compareSchemas(proposed.model, old.model)) {
