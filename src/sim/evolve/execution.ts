@@ -145,7 +145,7 @@ function readWith(writer: NamedSchema, reader: NamedSchema, pairs: Pairs, wrote:
     if (note.kind === 'unknown_field') {
       const pair = pairs.get(at);
       const w = pair === undefined ? undefined : fieldsByNumber(pair.writer).get(note.field);
-      dropped.add(join(pairs.get(at)?.writerPath ?? at, w?.name ?? `#${note.field}`));
+      dropped.add(join(pair?.writerPath ?? at, w?.name ?? `#${note.field}`));
     } else if (pairs.readerOnly.has(at)) {
       defaulted.add(at);
     }
