@@ -8,7 +8,7 @@ import { describeValue } from '../../errors.js';
 import { EncodeError, type EncodeErrorCode } from '../codec-error.js';
 import { WireType } from '../wire.js';
 import type { EnumDef, FieldDef, ScalarName, SchemaModel, StructDef, TypeRef } from './model.js';
-import { formatType, typeOf } from './model.js';
+import { INTEGER_RANGES, formatType, typeOf, type IntegerName } from './model.js';
 import { fieldProtoName, isBigScalar, isByteElement, isPackable, snakeCase, wrapsInSequence, type GenericEnum, type GenericStruct, type GenericValue } from './generic-value.js';
 
 /**
@@ -118,18 +118,6 @@ class Out {
   }
 }
 
-const RANGES: Record<Exclude<ScalarName, 'bool' | 'String'>, readonly [bigint, bigint]> = {
-  u8: [0n, 0xffn],
-  u16: [0n, 0xffffn],
-  u32: [0n, 0xffff_ffffn],
-  u64: [0n, 2n ** 64n - 1n],
-  usize: [0n, 2n ** 64n - 1n],
-  i8: [-0x80n, 0x7fn],
-  i16: [-0x8000n, 0x7fffn],
-  i32: [-(2n ** 31n), 2n ** 31n - 1n],
-  i64: [-(2n ** 63n), 2n ** 63n - 1n],
-  isize: [-(2n ** 63n), 2n ** 63n - 1n],
-};
 
 class Encoder {
   constructor(private readonly model: SchemaModel) {}
@@ -264,7 +252,7 @@ function wireNumber(name: ScalarName, v: GenericValue, path: string): number | b
     if (typeof v !== 'boolean') throw new EncodeError('wrong_type', path, `expected a boolean, got ${describeValue(v)}`);
     return v ? 1 : 0;
   }
-  const [min, max] = RANGES[name as keyof typeof RANGES];
+  const [min, max] = INTEGER_RANGES[name as IntegerName];
   const big = isBigScalar(name);
   let n: bigint;
   if (big) {

@@ -6,6 +6,7 @@
  */
 export {
   BUILTIN_TYPES,
+  INTEGER_RANGES,
   MEMORY_RANGE,
   MEMORY_VTL_TYPE,
   SCALAR_NAMES,
@@ -15,6 +16,7 @@ export {
   type ArrayRef,
   type EnumDef,
   type FieldDef,
+  type IntegerName,
   type NamedRef,
   type NoDefault,
   type OpenEnumInfo,

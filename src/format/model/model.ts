@@ -26,6 +26,23 @@ export type ScalarName = 'u8' | 'u16' | 'u32' | 'u64' | 'usize' | 'i8' | 'i16' |
 /** Every scalar name, for parsers. */
 export const SCALAR_NAMES: readonly ScalarName[] = ['u8', 'u16', 'u32', 'u64', 'usize', 'i8', 'i16', 'i32', 'i64', 'isize', 'bool', 'String'];
 
+/** An integer scalar: every scalar but `bool` and `String`. */
+export type IntegerName = Exclude<ScalarName, 'bool' | 'String'>;
+
+/** Each integer scalar's `[min, max]`, as Rust defines it (`usize`/`isize` as on 64-bit targets). */
+export const INTEGER_RANGES: Readonly<Record<IntegerName, readonly [bigint, bigint]>> = {
+  u8: [0n, 0xffn],
+  u16: [0n, 0xffffn],
+  u32: [0n, 0xffff_ffffn],
+  u64: [0n, 2n ** 64n - 1n],
+  usize: [0n, 2n ** 64n - 1n],
+  i8: [-0x80n, 0x7fn],
+  i16: [-0x8000n, 0x7fffn],
+  i32: [-(2n ** 31n), 2n ** 31n - 1n],
+  i64: [-(2n ** 63n), 2n ** 63n - 1n],
+  isize: [-(2n ** 63n), 2n ** 63n - 1n],
+};
+
 /** A field's Rust type. `named` refers to a struct or enum of the model (built-ins included). */
 export type TypeRef = ScalarRef | VecRef | OptionRef | ArrayRef | NamedRef;
 

@@ -5,13 +5,10 @@
  * schema to another by field number (what a reader of the other schema gets to see).
  */
 import fc from 'fast-check';
-import type { GenericStruct, GenericValue } from '../../format/model/generic-value.js';
-import { typeOf, type FieldDef, type SchemaModel, type TypeRef } from '../../format/model/model.js';
+import { isBigScalar, type GenericStruct, type GenericValue } from '../../format/model/generic-value.js';
+import { INTEGER_RANGES, typeOf, type FieldDef, type SchemaModel, type TypeRef } from '../../format/model/model.js';
 
 
-const MAX: Record<string, bigint> = { u8: 0xffn, u16: 0xffffn, u32: 0xffff_ffffn, u64: 0xffff_ffff_ffff_ffffn, usize: 0xffff_ffff_ffff_ffffn };
-const SIGNED_MIN: Record<string, bigint> = { i8: -0x80n, i16: -0x8000n, i32: -0x8000_0000n, i64: -0x8000_0000_0000_0000n, isize: -0x8000_0000_0000_0000n };
-const BIG = new Set(['u64', 'usize', 'i64', 'isize']);
 
 /**
  * At most this many "set one field" probes: a root with more fields gets its fields set in this
@@ -30,10 +27,9 @@ export function valueArbitrary(model: SchemaModel, type: TypeRef, depth = 0): fc
       const n = type.name;
       if (n === 'bool') return fc.boolean();
       if (n === 'String') return fc.string({ unit: 'grapheme', maxLength: 8 });
-      const min = SIGNED_MIN[n] ?? 0n;
-      const max = MAX[n] ?? -min - 1n;
+      const [min, max] = INTEGER_RANGES[n];
       const big = fc.bigInt({ min, max });
-      return BIG.has(n) ? big : big.map(Number);
+      return isBigScalar(n) ? big : big.map(Number);
     }
     case 'vec':
       if (type.element.kind === 'scalar' && type.element.name === 'u8') return fc.uint8Array({ maxLength: 8 });
@@ -69,7 +65,7 @@ function recordOf(model: SchemaModel, fields: readonly FieldDef[], depth: number
 export function unsetValue(model: SchemaModel, type: TypeRef): GenericValue {
   switch (type.kind) {
     case 'scalar':
-      return type.name === 'bool' ? false : type.name === 'String' ? '' : BIG.has(type.name) ? 0n : 0;
+      return type.name === 'bool' ? false : type.name === 'String' ? '' : isBigScalar(type.name) ? 0n : 0;
     case 'vec':
       return type.element.kind === 'scalar' && type.element.name === 'u8' ? new Uint8Array(0) : [];
     case 'option':
@@ -97,8 +93,10 @@ export function edgeValue(model: SchemaModel, type: TypeRef, depth = 0): Generic
       const n = type.name;
       if (n === 'bool') return true;
       if (n === 'String') return 'é\u{1f600}';
-      const v = SIGNED_MIN[n] ?? MAX[n]!;
-      return BIG.has(n) ? v : Number(v);
+      // The largest unsigned value, the smallest signed one: where truncation and zigzag show.
+      const [min, max] = INTEGER_RANGES[n];
+      const v = min < 0n ? min : max;
+      return isBigScalar(n) ? v : Number(v);
     }
     case 'vec':
       if (type.element.kind === 'scalar' && type.element.name === 'u8') return Uint8Array.of(0xff);
